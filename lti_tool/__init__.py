@@ -1,0 +1,95 @@
+"""Yanxiu (研修): the LTI 1.3 tool. `create_app` is the only way to get an application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import load_config
+from .extensions import db, migrate
+from .i18n import current_lang, t
+from .keys import KeyStore
+from .lti.jwks import PlatformKeys
+from .sessions import IframeSessionInterface
+
+
+@dataclass
+class Services:
+    """Services built once per app (never at import time), reachable as app.extensions['yanxiu']."""
+
+    keys: KeyStore
+    platform_keys: PlatformKeys
+    landing: Any
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    instance_path = (config or {}).get("INSTANCE_PATH")
+    app = Flask(__name__, instance_path=str(Path(instance_path).resolve()) if instance_path else None,
+                instance_relative_config=True)
+    app.config.update(load_config(Path(app.instance_path), config))
+    app.permanent_session_lifetime = timedelta(hours=12)
+    app.session_interface = IframeSessionInterface()
+    if app.config["TRUST_PROXY"]:
+        # Behind Nginx/TLS: honour X-Forwarded-Proto/Host so cookies get SameSite=None; Secure.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+
+    from .lti.views import default_landing
+
+    app.extensions["yanxiu"] = Services(
+        keys=KeyStore(app.config["SECRET_KEY"], timedelta(days=app.config["KEY_GRACE_DAYS"])),
+        platform_keys=PlatformKeys(timeout=app.config["LTI_HTTP_TIMEOUT_SECONDS"]),
+        landing=default_landing,
+    )
+
+    from .security import init_security
+
+    init_security(app)
+    app.jinja_env.globals.update(t=t, current_lang=current_lang)
+
+    from .lti.registration import bp as registration_bp
+    from .lti.views import bp as lti_bp
+
+    app.register_blueprint(lti_bp)
+    app.register_blueprint(registration_bp)
+
+    if app.config["DEVLMS_ENABLED"]:
+        from .devlms_mount import mount_devlms
+
+        mount_devlms(app)
+
+    _register_error_pages(app)
+    _configure_logging(app)
+    return app
+
+
+def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        if request.accept_mimetypes.best == "application/json" or request.path.startswith("/xapi"):
+            return {"error": exc.name, "message": exc.description}, exc.code
+        lang = current_lang()
+        return (
+            render_template("lti/error.html", code=exc.code, message=exc.description, lang=lang),
+            exc.code,
+        )
+
+
+def _configure_logging(app: Flask) -> None:
+    logger = logging.getLogger("yanxiu")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)

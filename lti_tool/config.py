@@ -1,0 +1,70 @@
+"""Configuration from `YANXIU_*` environment variables, with safe production defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("production", "development", "demo")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or contradicts another one; the message names the variable."""
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Keep a generated key in the instance folder so restarts and workers share it."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: when several workers start at once only one key is written; the others read it.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    env = os.environ
+    overrides = dict(overrides or {})
+    yanxiu_env = overrides.get("YANXIU_ENV", env.get("YANXIU_ENV", "production"))
+    if yanxiu_env not in ENVIRONMENTS:
+        raise ConfigError(f"YANXIU_ENV must be one of {', '.join(ENVIRONMENTS)}, got {yanxiu_env!r}")
+    db_url = overrides.get("SQLALCHEMY_DATABASE_URI") or env.get("YANXIU_DATABASE_URL")
+    if not db_url:
+        instance_path.mkdir(parents=True, exist_ok=True)
+        db_url = f"sqlite:///{instance_path / 'yanxiu.sqlite3'}"
+    cfg: dict[str, Any] = {
+        "YANXIU_ENV": yanxiu_env,
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "SECRET_KEY": env.get("YANXIU_SECRET_KEY") or None,
+        "BASE_URL": (env.get("YANXIU_BASE_URL") or "").rstrip("/") or None,
+        "REDIS_URL": env.get("YANXIU_REDIS_URL") or None,
+        "UPLOAD_MAX_BYTES": int(env.get("YANXIU_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)),
+        # Moodle's id_token lives 60 s: tolerate small clock skew, never large (platform-facts).
+        "LTI_CLOCK_SKEW_SECONDS": int(env.get("YANXIU_LTI_CLOCK_SKEW_SECONDS", 10)),
+        "LTI_STATE_LIFETIME_SECONDS": 600,
+        "LTI_HTTP_TIMEOUT_SECONDS": float(env.get("YANXIU_LTI_HTTP_TIMEOUT_SECONDS", 5)),
+        "KEY_GRACE_DAYS": int(env.get("YANXIU_KEY_GRACE_DAYS", 7)),
+        "TRUST_PROXY": env.get("YANXIU_TRUST_PROXY", "1") == "1",
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAX_CONTENT_LENGTH": None,
+    }
+    cfg.update(overrides)
+    if not cfg["SECRET_KEY"]:
+        cfg["SECRET_KEY"] = _secret_key(instance_path)
+    cfg["DEVLMS_ENABLED"] = cfg["YANXIU_ENV"] in ("development", "demo")
+    if cfg["YANXIU_ENV"] == "production" and cfg.get("DEVLMS_ENABLED_OVERRIDE"):
+        raise ConfigError("the development LMS cannot be enabled when YANXIU_ENV=production")
+    if cfg["MAX_CONTENT_LENGTH"] is None:
+        cfg["MAX_CONTENT_LENGTH"] = cfg["UPLOAD_MAX_BYTES"] + 1024 * 1024
+    return cfg

@@ -1,0 +1,51 @@
+"""gunicorn, embedded: `yanxiu serve` and `yanxiu demo` run the app under a production server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, factory: Callable[[], Any], options: dict[str, Any]) -> None:
+        self._factory = factory
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return self._factory()
+
+
+def run_gunicorn(
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    factory: Callable[[], Any] | None = None,
+    **extra: Any,
+) -> None:
+    if factory is None:
+        from . import create_app
+
+        factory = create_app
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        # A slow platform JWKS or LRS must not hang a worker forever; requests time out sooner.
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "accesslog": "-",
+        "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
+        # Workers import the app after fork: no shared DB connections or threads across processes.
+        "preload_app": False,
+    }
+    options.update(extra)
+    _Gunicorn(factory, options).run()
