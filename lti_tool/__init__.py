@@ -32,7 +32,9 @@ class Services:
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    instance_path = (config or {}).get("INSTANCE_PATH")
+    import os
+
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("YANXIU_INSTANCE_PATH")
     app = Flask(__name__, instance_path=str(Path(instance_path).resolve()) if instance_path else None,
                 instance_relative_config=True)
     app.config.update(load_config(Path(app.instance_path), config))
