@@ -63,8 +63,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .lti.registration import bp as registration_bp
     from .lti.views import bp as lti_bp
 
+    from .statements.api import bp as xapi_bp
+
     app.register_blueprint(lti_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(xapi_bp)
 
     if app.config["DEVLMS_ENABLED"]:
         from .devlms_mount import mount_devlms

@@ -64,11 +64,16 @@ def _safe_url(url: str) -> str:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
 @click.option("--threads", default=4, show_default=True, type=int)
-def serve(host: str, port: int, workers: int, threads: int) -> None:
+@click.option("--forwarder-thread/--no-forwarder-thread", default=None,
+              help="forward statements from a thread in the worker (default: only with one worker)")
+def serve(host: str, port: int, workers: int, threads: int, forwarder_thread: bool | None) -> None:
     """Run the production WSGI server (gunicorn), never Flask's debug server."""
     from .server import run_gunicorn
 
-    run_gunicorn(host=host, port=port, workers=workers, threads=threads)
+    if forwarder_thread is None:
+        # Several workers: run `yanxiu xapi forward` as its own process instead.
+        forwarder_thread = workers == 1
+    run_gunicorn(host=host, port=port, workers=workers, threads=threads, forwarder_thread=forwarder_thread)
 
 
 @main.command()
@@ -173,11 +178,14 @@ def keys_list() -> None:
 
 def _mount_optional_groups() -> None:
     """Mount the engine CLIs that live in their own packages."""
-    try:
-        from grading.cli import grade
-    except ImportError:  # pragma: no cover - the package ships with the project
-        return
+    from grading.cli import grade
+
     main.add_command(grade)
+
+
+from .statements.cli import xapi as _xapi_group  # noqa: E402
+
+main.add_command(_xapi_group)
 
 
 _mount_optional_groups()

@@ -22,12 +22,24 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return self._factory()
 
 
+def _start_forwarder_thread(worker: Any) -> None:
+    """Embedded default: the forwarder runs as a daemon thread in the (single) worker."""
+    import threading
+
+    from .statements.forwarder import run_loop
+
+    stop = threading.Event()
+    thread = threading.Thread(target=run_loop, args=(worker.wsgi, stop), name="xapi-forwarder", daemon=True)
+    thread.start()
+
+
 def run_gunicorn(
     host: str,
     port: int,
     workers: int,
     threads: int,
     factory: Callable[[], Any] | None = None,
+    forwarder_thread: bool = False,
     **extra: Any,
 ) -> None:
     if factory is None:
@@ -47,5 +59,7 @@ def run_gunicorn(
         # Workers import the app after fork: no shared DB connections or threads across processes.
         "preload_app": False,
     }
+    if forwarder_thread:
+        options["post_worker_init"] = _start_forwarder_thread
     options.update(extra)
     _Gunicorn(factory, options).run()

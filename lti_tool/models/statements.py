@@ -1,0 +1,120 @@
+"""The statement store, its API clients, external LRSs and the forwarding outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ._types import UTCDateTime, utcnow
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Statement(db.Model):  # type: ignore[name-defined,misc]
+    """One xAPI statement: indexed columns for the queries, the full JSON for everything else."""
+
+    __tablename__ = "xapi_statements"
+    __table_args__ = (
+        Index("ix_xapi_statements_actor_object", "actor_key", "object_id"),
+        Index("ix_xapi_statements_verb_stored", "verb_id", "seq"),
+    )
+
+    # `seq` orders statements as stored and drives `more` paging; `id` is the xAPI statement id.
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    stored: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor_key: Mapped[str] = mapped_column(String(600), index=True)
+    verb_id: Mapped[str] = mapped_column(String(500))
+    object_id: Mapped[str | None] = mapped_column(String(1000), index=True)
+    registration: Mapped[str | None] = mapped_column(String(36), index=True)
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("xapi_clients.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+
+
+class XapiClient(db.Model):  # type: ignore[name-defined,misc]
+    """Basic-auth credentials for content (H5P, cmi5) that reports into the tool."""
+
+    __tablename__ = "xapi_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    # sha256 of a random 256-bit secret: high entropy, so a fast hash is enough.
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Lrs(db.Model):  # type: ignore[name-defined,misc]
+    """An external Learning Record Store that receives a copy of every statement."""
+
+    __tablename__ = "xapi_lrs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    endpoint: Mapped[str] = mapped_column(String(1000))
+    username: Mapped[str] = mapped_column(String(255))
+    password_encrypted: Mapped[str] = mapped_column(Text)
+    batch_size: Mapped[int] = mapped_column(Integer, default=500)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    conflict_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OutboxEntry(db.Model):  # type: ignore[name-defined,misc]
+    """A statement still owed to one LRS; deleted once the LRS has it."""
+
+    __tablename__ = "xapi_outbox"
+    __table_args__ = (
+        UniqueConstraint("lrs_id", "statement_seq"),
+        Index("ix_xapi_outbox_due", "lrs_id", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    lrs_id: Mapped[int] = mapped_column(ForeignKey("xapi_lrs.id", ondelete="CASCADE"))
+    statement_seq: Mapped[int] = mapped_column(ForeignKey("xapi_statements.seq", ondelete="CASCADE"))
+    # Server defaults: rows are inserted with INSERT … SELECT, which skips Python-side defaults.
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    # NULL means due now; set to a later time after a failed attempt (backoff).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the LRS answered 409 (same id, other content): kept for the status page, not retried.
+    conflict: Mapped[bool] = mapped_column(Boolean, server_default=false())
+
+
+class VideoProgress(db.Model):  # type: ignore[name-defined,misc]
+    """Per learner per video: the union of played ranges, updated incrementally on intake."""
+
+    __tablename__ = "video_progress"
+    __table_args__ = (UniqueConstraint("actor_key", "video_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_key: Mapped[str] = mapped_column(String(600))
+    video_id: Mapped[str] = mapped_column(String(1000), index=True)
+    ranges: Mapped[str] = mapped_column(Text, default="[]")
+    length_seconds: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
+    watched_seconds: Mapped[Decimal] = mapped_column(Numeric(12, 3), default=Decimal(0))
+    completed: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -1,0 +1,209 @@
+"""Forward stored statements to external LRSs through the durable outbox.
+
+Delivery is at-least-once on the wire and exactly-once in the LRS: statement ids are fixed before
+sending, so a re-sent statement is a no-op there (xAPI: same id + same content). Failures back off
+exponentially with jitter; a 409 (same id, other content) or a 400 for a single statement is
+recorded on the entry and never retried, so one bad statement cannot block the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+from sqlalchemy import delete, func, or_, select, update
+
+from ..crypto import decrypt, encrypt
+from ..extensions import db
+from ..models import Lrs, OutboxEntry, Statement
+
+log = logging.getLogger("yanxiu.xapi.forward")
+
+BASE_DELAY = 2.0
+MAX_DELAY = 600.0
+RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504}
+
+
+@dataclass
+class Delivery:
+    delivered: int = 0
+    conflicts: int = 0
+    failed: bool = False
+
+
+def add_lrs(secret_key: str, endpoint: str, username: str, password: str, name: str | None = None,
+            batch_size: int = 500) -> Lrs:
+    if not endpoint.startswith(("http://", "https://")):
+        raise ValueError(f"--endpoint: must be an http(s) URL, got {endpoint!r}")
+    if not 1 <= batch_size <= 1000:
+        raise ValueError("--batch-size: must be between 1 and 1000")
+    lrs = Lrs(name=name or endpoint, endpoint=endpoint.rstrip("/") + "/", username=username,
+              password_encrypted=encrypt(secret_key, password), batch_size=batch_size)
+    db.session.add(lrs)
+    db.session.flush()
+    # A new LRS receives the whole history, not only what arrives from now on.
+    db.session.execute(
+        OutboxEntry.__table__.insert().from_select(
+            ["lrs_id", "statement_seq"], select(db.literal(lrs.id), Statement.seq)
+        )
+    )
+    db.session.commit()
+    return lrs
+
+
+def backlog(lrs_id: int) -> tuple[int, int]:
+    pending = db.session.scalar(
+        select(func.count()).select_from(OutboxEntry).where(OutboxEntry.lrs_id == lrs_id,
+                                                            OutboxEntry.conflict.is_(False))
+    )
+    conflicts = db.session.scalar(
+        select(func.count()).select_from(OutboxEntry).where(OutboxEntry.lrs_id == lrs_id,
+                                                            OutboxEntry.conflict.is_(True))
+    )
+    return int(pending or 0), int(conflicts or 0)
+
+
+class Forwarder:
+    def __init__(self, secret_key: str, session: requests.Session | None = None, timeout: float = 10.0,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 rng: Callable[[], float] = random.random) -> None:
+        self._secret_key = secret_key
+        self._session = session or requests.Session()
+        self._timeout = timeout
+        self._clock = clock
+        self._rng = rng
+
+    def _post(self, lrs: Lrs, bodies: list[str]) -> requests.Response:
+        return self._session.post(
+            lrs.endpoint + "statements",
+            data=("[" + ",".join(bodies) + "]").encode(),
+            headers={"Content-Type": "application/json", "X-Experience-API-Version": "1.0.3"},
+            auth=(lrs.username, decrypt(self._secret_key, lrs.password_encrypted)),
+            timeout=self._timeout,
+        )
+
+    def _due(self, lrs: Lrs, limit: int) -> list[tuple[int, str]]:
+        now = self._clock()
+        query = (
+            select(OutboxEntry.id, Statement.body)
+            .join(Statement, Statement.seq == OutboxEntry.statement_seq)
+            .where(OutboxEntry.lrs_id == lrs.id, OutboxEntry.conflict.is_(False),
+                   or_(OutboxEntry.next_attempt_at.is_(None), OutboxEntry.next_attempt_at <= now))
+            .order_by(OutboxEntry.id)
+            .limit(limit)
+        )
+        return [(row.id, row.body) for row in db.session.execute(query)]
+
+    def _backoff(self, lrs: Lrs, entry_ids: list[int], error: str) -> None:
+        now = self._clock()
+        attempts = db.session.scalar(select(func.max(OutboxEntry.attempts)).where(OutboxEntry.id.in_(entry_ids))) or 0
+        delay = min(MAX_DELAY, BASE_DELAY * 2 ** attempts) * (0.5 + self._rng())  # full jitter band
+        db.session.execute(
+            update(OutboxEntry).where(OutboxEntry.id.in_(entry_ids)).values(
+                attempts=OutboxEntry.attempts + 1, next_attempt_at=now + timedelta(seconds=delay))
+        )
+        lrs.last_error_at, lrs.last_error = now, error[:1000]
+        db.session.commit()
+        log.warning("lrs_backoff lrs=%s entries=%d delay=%.1fs error=%s", lrs.id, len(entry_ids), delay, error)
+
+    def _done(self, lrs: Lrs, entry_ids: list[int]) -> None:
+        db.session.execute(delete(OutboxEntry).where(OutboxEntry.id.in_(entry_ids)))
+        lrs.last_success_at = self._clock()
+        lrs.delivered_count = (lrs.delivered_count or 0) + len(entry_ids)
+        db.session.commit()
+
+    def _reject_single(self, lrs: Lrs, entry_id: int, status: int, text: str) -> None:
+        db.session.execute(update(OutboxEntry).where(OutboxEntry.id == entry_id).values(conflict=True))
+        lrs.conflict_count = (lrs.conflict_count or 0) + 1
+        lrs.last_error_at, lrs.last_error = self._clock(), f"HTTP {status} for one statement: {text[:500]}"
+        db.session.commit()
+        log.error("lrs_rejected lrs=%s outbox=%s status=%s body=%s", lrs.id, entry_id, status, text[:300])
+
+    def deliver_batch(self, lrs: Lrs) -> Delivery:
+        """Send one batch of due statements; returns what happened."""
+        batch = self._due(lrs, lrs.batch_size)
+        result = Delivery()
+        if not batch:
+            return result
+        ids = [entry_id for entry_id, _ in batch]
+        try:
+            resp = self._post(lrs, [body for _, body in batch])
+        except requests.RequestException as exc:
+            self._backoff(lrs, ids, f"{type(exc).__name__}: {exc}")
+            result.failed = True
+            return result
+        if resp.status_code in (200, 204):
+            self._done(lrs, ids)
+            result.delivered = len(ids)
+        elif resp.status_code in (400, 409) and len(batch) > 1:
+            # One statement spoils the batch: send one by one to isolate it.
+            for entry_id, body in batch:
+                single = self._single(lrs, entry_id, body)
+                result.delivered += single.delivered
+                result.conflicts += single.conflicts
+                if single.failed:
+                    result.failed = True
+                    break
+        elif resp.status_code in (400, 409):
+            self._reject_single(lrs, ids[0], resp.status_code, resp.text)
+            result.conflicts = 1
+        else:
+            self._backoff(lrs, ids, f"HTTP {resp.status_code}: {resp.text[:300]}")
+            result.failed = True
+        return result
+
+    def _single(self, lrs: Lrs, entry_id: int, body: str) -> Delivery:
+        try:
+            resp = self._post(lrs, [body])
+        except requests.RequestException as exc:
+            self._backoff(lrs, [entry_id], f"{type(exc).__name__}: {exc}")
+            return Delivery(failed=True)
+        if resp.status_code in (200, 204):
+            self._done(lrs, [entry_id])
+            return Delivery(delivered=1)
+        if resp.status_code in (400, 409):
+            self._reject_single(lrs, entry_id, resp.status_code, resp.text)
+            return Delivery(conflicts=1)
+        self._backoff(lrs, [entry_id], f"HTTP {resp.status_code}: {resp.text[:300]}")
+        return Delivery(failed=True)
+
+    def drain(self, ignore_backoff: bool = False) -> dict[int, Delivery]:
+        """Deliver until every LRS's due outbox is empty or it fails once."""
+        totals: dict[int, Delivery] = {}
+        for lrs in db.session.scalars(select(Lrs).where(Lrs.active.is_(True)).order_by(Lrs.id)).all():
+            total = totals.setdefault(lrs.id, Delivery())
+            if ignore_backoff:
+                db.session.execute(update(OutboxEntry).where(OutboxEntry.lrs_id == lrs.id)
+                                   .values(next_attempt_at=None))
+                db.session.commit()
+            while True:
+                step = self.deliver_batch(lrs)
+                total.delivered += step.delivered
+                total.conflicts += step.conflicts
+                if step.failed:
+                    total.failed = True
+                    break
+                if step.delivered == 0 and step.conflicts == 0:
+                    break
+        return totals
+
+
+def run_loop(app: Any, stop: threading.Event, idle_seconds: float = 2.0) -> None:
+    """The forwarder worker: `yanxiu xapi forward`, or a daemon thread in the embedded default."""
+    forwarder = Forwarder(app.config["SECRET_KEY"])
+    while not stop.is_set():
+        with app.app_context():
+            try:
+                forwarder.drain()
+            except Exception:  # a broken LRS or database hiccup must not kill the worker
+                log.exception("forwarder_error")
+                db.session.rollback()
+            finally:
+                db.session.remove()
+        stop.wait(idle_seconds)

@@ -1,0 +1,171 @@
+"""Store statements with xAPI semantics, in bulk.
+
+- same id and same content → no-op; same id and other content → the whole batch is refused (409);
+- the same id twice in one batch → refused (400);
+- a voiding statement marks its target voided (a voiding statement itself cannot be voided);
+- every stored statement gets an outbox row per active LRS in the same transaction, and video
+  statements update the learner's watched ranges, so nothing is lost between the two.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from xapi import ValidationError, canonical_json, same_content, validate_batch
+
+from ..extensions import db
+from ..models import Lrs, OutboxEntry, Statement
+from .actors import actor_key
+from .progress import update_video_progress
+
+VOIDED = "http://adlnet.gov/expapi/verbs/voided"
+_CHUNK = 500
+
+
+class StatementConflict(Exception):
+    """Same id, different content (HTTP 409)."""
+
+    def __init__(self, statement_id: str) -> None:
+        super().__init__(f"statement {statement_id} already exists with different content")
+        self.statement_id = statement_id
+
+
+class StatementRejected(Exception):
+    """Invalid input (HTTP 400); the message names the field and the rule."""
+
+
+@dataclass
+class StoreResult:
+    ids: list[str]
+    stored: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def _parse_time(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _prepare(raw: dict[str, Any], now: datetime, authority: dict[str, Any] | None) -> dict[str, Any]:
+    statement = dict(raw)
+    statement.setdefault("id", str(uuid.uuid4()))
+    statement["id"] = statement["id"].lower()
+    statement.setdefault("timestamp", _iso(now))
+    statement["stored"] = _iso(now)
+    statement.setdefault("version", "1.0.0")
+    if authority is not None:
+        statement["authority"] = authority
+    return statement
+
+
+def store_statements(
+    statements: Sequence[dict[str, Any]],
+    *,
+    client_id: int | None = None,
+    authority: dict[str, Any] | None = None,
+    now: datetime | None = None,
+    validate: bool = True,
+) -> StoreResult:
+    """Validate and store a batch atomically; raises StatementRejected or StatementConflict."""
+    if validate:
+        try:
+            validate_batch(list(statements))
+        except ValidationError as exc:
+            raise StatementRejected(str(exc)) from None
+    now = now or datetime.now(UTC)
+    prepared = [_prepare(s, now, authority) for s in statements]
+    ids = [s["id"] for s in prepared]
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise StatementRejected(f"id: statement id {dup} appears twice in the batch")
+    for attempt in range(2):
+        try:
+            return _store(prepared, ids, client_id)
+        except IntegrityError:
+            # A concurrent request stored one of these ids first: re-check against what it stored.
+            db.session.rollback()
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _store(prepared: list[dict[str, Any]], ids: list[str], client_id: int | None) -> StoreResult:
+    existing: dict[str, str] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        existing.update(db.session.execute(select(Statement.id, Statement.body).where(Statement.id.in_(chunk))).all())
+    result = StoreResult(ids=ids)
+    rows: list[dict[str, Any]] = []
+    new_statements: list[dict[str, Any]] = []
+    for statement in prepared:
+        old = existing.get(statement["id"])
+        if old is not None:
+            if not same_content(json.loads(old), statement):
+                raise StatementConflict(statement["id"])
+            result.unchanged.append(statement["id"])
+            continue
+        obj = statement.get("object") or {}
+        context = statement.get("context") or {}
+        rows.append(
+            {
+                "id": statement["id"],
+                "stored": _parse_time(statement["stored"]),
+                "timestamp": _parse_time(statement["timestamp"]),
+                "actor_key": actor_key(statement["actor"])[:600],
+                "verb_id": statement["verb"]["id"][:500],
+                "object_id": (obj.get("id") or None) if obj.get("objectType", "Activity") == "Activity" else None,
+                "registration": context.get("registration"),
+                "voided": False,
+                "client_id": client_id,
+                "body": canonical_json(statement),
+            }
+        )
+        new_statements.append(statement)
+        result.stored.append(statement["id"])
+    if not rows:
+        return result
+    db.session.execute(insert(Statement), rows)
+    _void_targets(new_statements)
+    _enqueue_for_lrs(result.stored)
+    update_video_progress(new_statements)
+    db.session.commit()
+    return result
+
+
+def _void_targets(statements: list[dict[str, Any]]) -> None:
+    targets = [
+        s["object"]["id"].lower()
+        for s in statements
+        if s["verb"]["id"] == VOIDED and (s.get("object") or {}).get("objectType") == "StatementRef"
+    ]
+    if targets:
+        db.session.execute(
+            update(Statement).where(Statement.id.in_(targets), Statement.verb_id != VOIDED).values(voided=True)
+        )
+
+
+def _enqueue_for_lrs(ids: list[str]) -> None:
+    lrs_ids = db.session.scalars(select(Lrs.id).where(Lrs.active.is_(True))).all()
+    if not lrs_ids:
+        return
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for lrs_id in lrs_ids:
+            db.session.execute(
+                insert(OutboxEntry).from_select(
+                    ["lrs_id", "statement_seq"],
+                    select(db.literal(lrs_id), Statement.seq).where(Statement.id.in_(chunk)),
+                )
+            )
