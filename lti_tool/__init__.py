@@ -47,12 +47,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
 
-    from .lti.views import default_landing
+    from .workshops.views import workshop_landing
 
     app.extensions["yanxiu"] = Services(
         keys=KeyStore(app.config["SECRET_KEY"], timedelta(days=app.config["KEY_GRACE_DAYS"])),
         platform_keys=PlatformKeys(timeout=app.config["LTI_HTTP_TIMEOUT_SECONDS"]),
-        landing=default_landing,
+        landing=workshop_landing,
     )
 
     from .security import init_security
@@ -63,11 +63,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .lti.registration import bp as registration_bp
     from .lti.views import bp as lti_bp
 
-    from .statements.api import bp as xapi_bp
 
     app.register_blueprint(lti_bp)
     app.register_blueprint(registration_bp)
-    app.register_blueprint(xapi_bp)
+
+    from .workshops.views import bp as workshop_bp
+
+    app.register_blueprint(workshop_bp)
 
     if app.config["DEVLMS_ENABLED"]:
         from .devlms_mount import mount_devlms

@@ -183,9 +183,9 @@ def _mount_optional_groups() -> None:
     main.add_command(grade)
 
 
-from .statements.cli import xapi as _xapi_group  # noqa: E402
+_xapi_group = None
 
-main.add_command(_xapi_group)
+
 
 
 _mount_optional_groups()

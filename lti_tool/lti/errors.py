@@ -31,7 +31,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "The platform's public key set could not be fetched: {detail}",
     ),
     "expired": (400, "身份令牌已过期，请回到课程重新进入。", "The id_token has expired; launch again from the course."),
-    "bad_audience": (400, "身份令牌的接收方（aud）不是本工具：{detail}", "The id_token audience is not this tool: {detail}"),
+    "bad_audience": (
+        400,
+        "身份令牌的接收方（aud）不是本工具：{detail}",
+        "The id_token audience is not this tool: {detail}",
+    ),
     "bad_issuer": (400, "身份令牌的签发方（iss）不符：{detail}", "The id_token issuer does not match: {detail}"),
     "missing_claim": (400, "身份令牌缺少必需的声明：{detail}", "The id_token lacks a required claim: {detail}"),
     "bad_claim": (400, "身份令牌的声明无效：{detail}", "The id_token has an invalid claim: {detail}"),

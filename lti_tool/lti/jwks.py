@@ -29,6 +29,9 @@ class PlatformKeys:
         self._clock = clock
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+        # kids seen missing right after a fetch: asked again within _MIN_REFETCH_SECONDS, they
+        # fail without another fetch (forged random kids cannot make us hammer the platform).
+        self._missing: dict[str, set[str]] = {}
 
     def _fetch(self, url: str) -> list[dict[str, Any]]:
         try:
@@ -43,6 +46,7 @@ class PlatformKeys:
             raise LtiError("jwks_unavailable", f"{url}: 'keys' is not a list")
         with self._lock:
             self._cache[url] = (self._clock(), keys)
+            self._missing[url] = set()
         return keys
 
     def find(self, url: str, kid: str) -> dict[str, Any]:
@@ -53,10 +57,15 @@ class PlatformKeys:
             for key in cached[1]:
                 if key.get("kid") == kid:
                     return key
-            if now - cached[0] < _MIN_REFETCH_SECONDS:
+            with self._lock:
+                recently_missing = kid in self._missing.get(url, set())
+            if recently_missing and now - cached[0] < _MIN_REFETCH_SECONDS:
                 raise LtiError("unknown_key", kid)
         # Not cached, stale, or an unknown kid: platforms rotate keys, so fetch once more.
-        for key in self._fetch(url):
+        keys = self._fetch(url)
+        for key in keys:
             if key.get("kid") == kid:
                 return key
+        with self._lock:
+            self._missing.setdefault(url, set()).add(kid)
         raise LtiError("unknown_key", kid)

@@ -64,8 +64,19 @@ class StrictMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
         try:
             super().validate_registration()
         except LtiException as exc:
+            if self._tool_config.find_platform(body["iss"], None) is not None or self._issuer_known(body["iss"]):
+                # The issuer is registered, only not for this audience.
+                raise LtiError("bad_audience", str(body.get("aud"))) from None
             raise LtiError("unknown_platform", f"{body.get('iss')} / {self.get_client_id()}: {exc}") from None
         return self
+
+    def _issuer_known(self, iss: str) -> bool:
+        from sqlalchemy import select
+
+        from ..extensions import db
+        from ..models import Platform
+
+        return db.session.scalar(select(Platform.id).where(Platform.issuer == iss).limit(1)) is not None
 
     def validate_jwt_signature(self) -> StrictMessageLaunch:
         header = self._jwt.get("header", {})

@@ -1,23 +1,39 @@
 """SQLAlchemy 2 typed models, split by aggregate. Import here so Alembic sees every table."""
 
+from .activities import Activity, Attendance, Post, Submission
+from .grades import AccessToken, GradeResult, LineItem, ScoreOutbox
 from .keys import ToolKey
 from .lti_state import LtiStateEntry
 from .people import Course, Membership, ResourceLink, User
 from .platforms import Deployment, Platform
 from .statements import Lrs, OutboxEntry, Statement, VideoProgress, XapiClient
+from .workshops import Phase, StudyGroup, Workshop, WorkshopClass, WorkshopMember
 
 __all__ = [
+    "AccessToken",
+    "Activity",
+    "Attendance",
     "Course",
     "Deployment",
-    "LtiStateEntry",
+    "GradeResult",
+    "LineItem",
     "Lrs",
-    "OutboxEntry",
-    "Statement",
-    "VideoProgress",
-    "XapiClient",
+    "LtiStateEntry",
     "Membership",
+    "OutboxEntry",
+    "Phase",
     "Platform",
+    "Post",
     "ResourceLink",
+    "ScoreOutbox",
+    "Statement",
+    "StudyGroup",
+    "Submission",
     "ToolKey",
     "User",
+    "VideoProgress",
+    "Workshop",
+    "WorkshopClass",
+    "WorkshopMember",
+    "XapiClient",
 ]

@@ -6,7 +6,6 @@ import base64
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import select

@@ -1,0 +1,1 @@
+"""Workshop spaces: membership from launches, role checks, and the services pages call."""
