@@ -62,11 +62,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from .lti.registration import bp as registration_bp
     from .lti.views import bp as lti_bp
-
+    from .statements.api import bp as xapi_bp
 
     app.register_blueprint(lti_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(xapi_bp)
 
+    from .statements.admin import bp as xapi_admin_bp
+
+    app.register_blueprint(xapi_admin_bp)
+
+    from .workshops import host_views, learner_views  # noqa: F401 - routes register on import
     from .workshops.views import bp as workshop_bp
 
     app.register_blueprint(workshop_bp)

@@ -176,19 +176,17 @@ def keys_list() -> None:
             click.echo(f"{k.kid}\t{k.created_at:%Y-%m-%d %H:%M}\t{state}")
 
 
-def _mount_optional_groups() -> None:
-    """Mount the engine CLIs that live in their own packages."""
+def _mount_groups() -> None:
+    """Mount the command groups that live beside their packages (grading engine, statements)."""
     from grading.cli import grade
 
+    from .statements.cli import xapi
+
     main.add_command(grade)
+    main.add_command(xapi)
 
 
-_xapi_group = None
-
-
-
-
-_mount_optional_groups()
+_mount_groups()
 
 
 if __name__ == "__main__":  # pragma: no cover

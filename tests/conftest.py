@@ -110,3 +110,10 @@ def client(app: Any) -> Any:
 @pytest.fixture
 def runner(app: Any) -> Any:
     return app.test_cli_runner()
+
+
+# Property tests run on a loaded 2-core CI machine: judge them by their assertions, not by time.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("yanxiu", deadline=None)
+_hypothesis_settings.load_profile("yanxiu")

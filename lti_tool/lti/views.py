@@ -54,7 +54,7 @@ def _tool_conf() -> DbToolConf:
     return DbToolConf(services().keys)
 
 
-@bp.errorhandler(LtiError)
+@bp.app_errorhandler(LtiError)
 def lti_error(exc: LtiError) -> Any:
     # One structured line per refused launch; never the token itself (it is a credential).
     log.warning(

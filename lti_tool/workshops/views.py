@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, redirect, render_template, session, url_for
+from flask import Blueprint, redirect, session, url_for
 
 from ..lti.records import LaunchRecord
 from ..lti.views import ROLE_LABELS, default_landing
-from .access import workshop_access
 from .membership import member_for_launch, workshop_for_launch
 
 bp = Blueprint("workshop", __name__, url_prefix="/w")
@@ -27,19 +26,18 @@ def workshop_landing(record: LaunchRecord) -> Any:
     workshop = workshop_for_launch(record)
     if workshop is None:
         return default_landing(record)
-    member_for_launch(workshop, record)
-    return redirect(url_for("workshop.home", workshop_id=workshop.id))
+    member = member_for_launch(workshop, record)
+    from xapi import ActivityRef, vocab
 
+    from ..statements.events import activity_iri, record_event
 
-@bp.route("/<int:workshop_id>/")
-@workshop_access("any")
-def home(workshop_id: int) -> Any:
-    viewer = g.viewer
-    return render_template(
-        "workshop/home.html",
-        workshop=viewer.workshop,
-        viewer=viewer,
-        member=viewer.member,
-        role_label=role_label(viewer.member.role),
-        lang=session.get("lang", "zh"),
+    # Every launch is a learning event too (issue xAPI §1); keyed by the launch so a replayed
+    # request could never count twice.
+    record_event(
+        "lti.launched",
+        workshop,
+        member,
+        ActivityRef(activity_iri("workshop", workshop.id), workshop.title, vocab.LTI_LINK),
+        key=str(session.get("launch_id")),
     )
+    return redirect(url_for("workshop.home", workshop_id=workshop.id))

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from lti_tool.extensions import db
-from lti_tool.models import Course, Membership, ResourceLink, User
+from lti_tool.models import Course, Membership, ResourceLink, Statement, User
 
 from ..fixtures.lti import LtiHarness, lti_harness
 
@@ -78,6 +78,12 @@ def test_launch_upserts_user_course_link_membership(moodle: LtiHarness) -> None:
         assert membership.role == "participant"
         assert membership.custom.get("school") == "城关小学"
         assert membership.custom.get("town") == "城关镇"
+        # Each launch is an xAPI statement about the launching user (issue xAPI §1).
+        launched = db.session.scalars(
+            select(Statement).where(Statement.verb_id == "http://adlnet.gov/expapi/verbs/launched")
+        ).all()
+        assert len(launched) == 2
+        assert {s.actor_key for s in launched} == {f"account:{user.issuer}|{user.sub}"}
 
 
 def test_openedx_launch_without_pii(database_url: str, tmp_path: Path) -> None:

@@ -1,0 +1,51 @@
+"""Status of statement forwarding, and xAPI client credentials, for hosts (坊主)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request, session
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Course, Lrs, Membership, Statement, XapiClient
+from .clients import create_client
+from .forwarder import backlog
+
+bp = Blueprint("xapi_admin", __name__, url_prefix="/admin/xapi")
+
+
+def _host_course() -> Course:
+    """Hosts of the course they launched from manage its xAPI clients; others get 403."""
+    uid, course_id = session.get("uid"), session.get("course_id")
+    if uid is None or course_id is None:
+        abort(401, description="会话已过期，请回到课程重新进入 / Session expired: launch again from the course")
+    role = db.session.scalar(
+        select(Membership.role).where(Membership.user_id == uid, Membership.course_id == course_id)
+    )
+    if role != "host":
+        abort(403, description="只有坊主可以查看 / Hosts only")
+    course = db.session.get(Course, course_id)
+    assert course is not None
+    return course
+
+
+@bp.route("/", methods=["GET", "POST"])
+def status() -> Any:
+    course = _host_course()
+    created = None
+    if request.method == "POST":
+        name = (request.form.get("name") or "").strip()
+        if not name or len(name) > 200:
+            abort(400, description="名称不能为空，且不超过 200 字 / name: required, at most 200 characters")
+        created = create_client(name, course_id=course.id)
+    rows = []
+    for lrs in db.session.scalars(select(Lrs).order_by(Lrs.id)):
+        pending, rejected = backlog(lrs.id)
+        rows.append({"lrs": lrs, "pending": pending, "rejected": rejected})
+    clients = db.session.scalars(
+        select(XapiClient).where(XapiClient.course_id == course.id).order_by(XapiClient.id)
+    ).all()
+    stored = db.session.scalar(select(func.count()).select_from(Statement))
+    return render_template("xapi/status.html", rows=rows, clients=clients, created=created, stored=stored,
+                           lang=session.get("lang", "zh"))

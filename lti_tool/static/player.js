@@ -1,0 +1,132 @@
+/* Yanxiu video player: records what was really played, queues events in localStorage and
+ * re-sends them with the same keys after a network drop (the server turns a key into a
+ * deterministic statement id, so a re-send is stored once). Plain ES5-ish JS for old phones. */
+(function () {
+  "use strict";
+  var video = document.getElementById("player");
+  if (!video) { return; }
+  var url = video.getAttribute("data-events-url");
+  var csrf = video.getAttribute("data-csrf");
+  var length = parseFloat(video.getAttribute("data-length"));
+  var queueKey = video.getAttribute("data-queue-key");
+  var net = document.getElementById("net");
+  var watchedEl = document.getElementById("watched");
+
+  function uid() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    return "k" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
+  }
+  var sessionId = uid();
+  var segments = [];      // closed [start, end] ranges of this session, in media time
+  var openStart = null;   // media time where the current play stretch began
+  var completed = false;
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem(queueKey) || "[]"); } catch (e) { return []; }
+  }
+  function save(queue) {
+    try { localStorage.setItem(queueKey, JSON.stringify(queue)); } catch (e) { /* storage full: keep in memory */ }
+  }
+  var memoryQueue = load();
+
+  function round(x) { return Math.round(x * 1000) / 1000; }
+  function closeSegment() {
+    if (openStart === null) { return; }
+    var end = Math.min(video.currentTime, length);
+    if (end > openStart) { segments.push([round(openStart), round(end)]); }
+    openStart = null;
+  }
+  function progress() {
+    var covered = 0, merged = segments.slice().sort(function (a, b) { return a[0] - b[0]; }), last = -1;
+    merged.forEach(function (s) {
+      var start = Math.max(s[0], last);
+      if (s[1] > start) { covered += s[1] - start; last = s[1]; }
+    });
+    return Math.min(1, round(covered / length));
+  }
+  function push(verb, extra) {
+    var event = { key: uid(), verb: verb, session_id: sessionId, time: round(Math.min(video.currentTime, length)) };
+    for (var k in extra) { if (Object.prototype.hasOwnProperty.call(extra, k)) { event[k] = extra[k]; } }
+    if (verb === "paused" || verb === "terminated" || verb === "completed") {
+      event.segments = segments.slice();
+      event.progress = progress();
+    }
+    memoryQueue.push(event);
+    save(memoryQueue);
+    flush();
+  }
+
+  var sending = false;
+  function flush(beacon) {
+    if (sending || memoryQueue.length === 0) { return; }
+    var batch = memoryQueue.slice(0, 50);
+    if (beacon) {
+      // Page closing: keepalive lets the request outlive the page; the queue stays until confirmed.
+      try {
+        fetch(url, { method: "POST", keepalive: true, credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }, body: JSON.stringify(batch) });
+      } catch (e) { /* re-sent on the next visit */ }
+      return;
+    }
+    sending = true;
+    fetch(url, { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }, body: JSON.stringify(batch) })
+      .then(function (resp) {
+        if (!resp.ok) { throw new Error("HTTP " + resp.status); }
+        return resp.json();
+      })
+      .then(function (body) {
+        var sent = {};
+        batch.forEach(function (e) { sent[e.key] = true; });
+        memoryQueue = load().filter(function (e) { return !sent[e.key]; });
+        save(memoryQueue);
+        if (watchedEl && body.watched_seconds) { watchedEl.textContent = (Math.round(parseFloat(body.watched_seconds) * 10) / 10).toString(); }
+        if (net) { net.textContent = ""; }
+        sending = false;
+        if (memoryQueue.length) { flush(); }
+      })
+      .catch(function () {
+        sending = false;
+        if (net) { net.textContent = "（网络不稳，记录已暂存，恢复后自动补传 / offline: saved, will resend）"; }
+      });
+  }
+
+  video.addEventListener("loadedmetadata", function () { push("initialized", {}); });
+  video.addEventListener("play", function () { openStart = video.currentTime; push("played", {}); });
+  video.addEventListener("pause", function () {
+    if (video.seeking) { return; }
+    closeSegment();
+    if (!video.ended) { push("paused", {}); }
+  });
+  video.addEventListener("waiting", function () { closeSegment(); });      // buffering: nothing is played
+  video.addEventListener("playing", function () { if (openStart === null && !video.paused) { openStart = video.currentTime; } });
+  video.addEventListener("ratechange", function () { if (!video.paused) { closeSegment(); openStart = video.currentTime; } });
+  var seekFrom = 0;
+  video.addEventListener("timeupdate", function () { if (!video.seeking) { seekFrom = video.currentTime; } });
+  // A seek is a jump: the stretch played so far ends where the seek started.
+  video.addEventListener("seeking", function () { closeSegmentAt(seekFrom); });
+  video.addEventListener("seeked", function () {
+    push("seeked", { time_from: round(Math.min(seekFrom, length)), time_to: round(Math.min(video.currentTime, length)) });
+    if (!video.paused) { openStart = video.currentTime; }
+  });
+  function closeSegmentAt(t) {
+    if (openStart === null) { return; }
+    var end = Math.min(t, length);
+    if (end > openStart) { segments.push([round(openStart), round(end)]); }
+    openStart = null;
+  }
+  video.addEventListener("ended", function () {
+    closeSegment();
+    if (!completed && progress() >= 0.9) { completed = true; push("completed", {}); } else { push("paused", {}); }
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") {
+      if (!video.paused) { video.pause(); }  // a hidden tab is not watching
+      flush(true);
+    }
+  });
+  window.addEventListener("pagehide", function () { closeSegment(); push("terminated", {}); flush(true); });
+  window.addEventListener("online", function () { flush(); });
+  setInterval(function () { flush(); }, 15000);
+  flush();  // events left from an earlier visit
+})();

@@ -1,0 +1,78 @@
+"""Validated input for the host's setup forms (marshmallow at the boundary)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..models.activities import ACTIVITY_KINDS
+
+
+class Text(fields.String):
+    """Trimmed text; empty strings become None."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        text = text.strip() if isinstance(text, str) else text
+        return text or None
+
+
+class WorkshopSettings(Schema):
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    subject = Text(load_default=None, validate=validate.Length(max=100))
+    term = Text(load_default=None, validate=validate.Length(max=100))
+    required_hours = fields.Decimal(required=True, places=2, validate=validate.Range(min=0, max=1000))
+    minutes_per_hour = fields.Integer(required=True, validate=validate.Range(min=1, max=240))
+    hours_rounding = fields.String(required=True,
+                                   validate=validate.OneOf(["proportional", "floor_half", "floor_whole"]))
+    grading_preset = Text(load_default=None)
+
+
+class PhaseInput(Schema):
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    starts_on = fields.Date(load_default=None, allow_none=True)
+    ends_on = fields.Date(load_default=None, allow_none=True)
+    planned_hours = fields.Decimal(load_default=0, places=2, validate=validate.Range(min=0, max=1000))
+
+    @validates_schema
+    def _dates(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            raise ValidationError("结束日期早于开始日期 / ends before it starts", "ends_on")
+
+
+class ActivityInput(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS))
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    body = fields.String(load_default="", validate=validate.Length(max=50_000))
+    phase_id = fields.Integer(load_default=None, allow_none=True)
+    required = fields.Boolean(load_default=False)
+    video_url = Text(load_default=None, validate=validate.URL(schemes={"http", "https"}, require_tld=False))
+    video_seconds = fields.Decimal(load_default=None, allow_none=True, places=3,
+                                   validate=validate.Range(min=1, max=24 * 3600))
+    planned_hours = fields.Decimal(load_default=0, places=2, validate=validate.Range(min=0, max=100))
+    place = Text(load_default=None, validate=validate.Length(max=200))
+    session_date = fields.Date(load_default=None, allow_none=True)
+    choices = fields.String(load_default="", validate=validate.Length(max=5000))
+
+    @validates_schema
+    def _kind_fields(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data["kind"] == "video" and (not data.get("video_url") or not data.get("video_seconds")):
+            raise ValidationError("视频需要地址和时长 / a video needs a URL and its length", "video_url")
+
+
+def form_data(form: Any) -> dict[str, Any]:
+    """HTML forms send '' for empty fields: drop them so defaults apply; checkboxes become bools."""
+    data = {k: v for k, v in form.items() if k != "csrf_token" and v != ""}
+    if "required" in form:
+        data["required"] = form.get("required") in ("1", "on", "true")
+    return data
+
+
+def errors_text(err: ValidationError) -> str:
+    messages = err.normalized_messages()
+    parts = []
+    for field, value in messages.items():  # type: ignore[union-attr]
+        text = "; ".join(value) if isinstance(value, list) else str(value)
+        parts.append(f"{field}: {text}")
+    return " · ".join(parts)

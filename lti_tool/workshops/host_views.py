@@ -1,0 +1,77 @@
+"""Host (坊主 and 三人行) pages: workshop settings, phases, activities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from marshmallow import ValidationError
+from sqlalchemy import func, select
+
+from grading import list_presets
+
+from ..extensions import db
+from ..models import Activity, Phase
+from .access import workshop_access
+from .forms import ActivityInput, PhaseInput, WorkshopSettings, errors_text, form_data
+from .views import bp
+
+
+@bp.route("/<int:workshop_id>/setup", methods=["GET", "POST"])
+@workshop_access("host")
+def setup(workshop_id: int) -> Any:
+    workshop = g.viewer.workshop
+    error = None
+    if request.method == "POST":
+        try:
+            data = WorkshopSettings().load(form_data(request.form))
+        except ValidationError as exc:
+            error = errors_text(exc)
+        else:
+            presets = {p.name for p in list_presets()}
+            if data["grading_preset"] and data["grading_preset"] not in presets:
+                error = f"grading_preset: 未知方案 / unknown preset {data['grading_preset']!r}"
+            else:
+                for key, value in data.items():
+                    setattr(workshop, key, value)
+                db.session.commit()
+                flash("已保存 / Saved")
+                return redirect(url_for("workshop.setup", workshop_id=workshop_id))
+    phases = db.session.scalars(select(Phase).where(Phase.workshop_id == workshop_id).order_by(Phase.position)).all()
+    activities = db.session.scalars(
+        select(Activity).where(Activity.workshop_id == workshop_id).order_by(Activity.phase_id, Activity.position)
+    ).all()
+    return render_template("workshop/setup.html", workshop=workshop, phases=phases, activities=activities,
+                           presets=list_presets(), error=error, lang=session.get("lang", "zh")), (400 if error else 200)
+
+
+@bp.route("/<int:workshop_id>/phases", methods=["POST"])
+@workshop_access("host")
+def add_phase(workshop_id: int) -> Any:
+    try:
+        data = PhaseInput().load(form_data(request.form))
+    except ValidationError as exc:
+        abort(400, description=errors_text(exc))
+    position = db.session.scalar(select(func.count()).select_from(Phase).where(Phase.workshop_id == workshop_id))
+    db.session.add(Phase(workshop_id=workshop_id, position=int(position or 0), **data))
+    db.session.commit()
+    return redirect(url_for("workshop.setup", workshop_id=workshop_id))
+
+
+@bp.route("/<int:workshop_id>/activities", methods=["POST"])
+@workshop_access("host")
+def add_activity(workshop_id: int) -> Any:
+    try:
+        data = ActivityInput().load(form_data(request.form))
+    except ValidationError as exc:
+        abort(400, description=errors_text(exc))
+    if data["phase_id"] is not None:
+        phase = db.session.get(Phase, data["phase_id"])
+        if phase is None or phase.workshop_id != workshop_id:
+            abort(400, description="phase_id: 不属于本工作坊 / not a phase of this workshop")
+    choices = [c.strip()[:200] for c in data.pop("choices").splitlines() if c.strip()]
+    position = db.session.scalar(select(func.count()).select_from(Activity).where(Activity.workshop_id == workshop_id))
+    activity = Activity(workshop_id=workshop_id, position=int(position or 0), choices=choices, **data)
+    db.session.add(activity)
+    db.session.commit()
+    return redirect(url_for("workshop.setup", workshop_id=workshop_id))
