@@ -1,0 +1,61 @@
+"""`yanxiu demo` (what `make demo` runs) serves the tool with the development LMS, and production
+never does (foundation §2, §9)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from lti_tool.devlms import LaunchDriver
+
+from ..conftest import make_app
+from ..fixtures.servers import free_port
+
+
+def test_demo_launches_every_role(tmp_path: Path) -> None:
+    port = free_port()
+    env = dict(os.environ, YANXIU_ENV="demo", YANXIU_INSTANCE_PATH=str(tmp_path / "instance"), PORT=str(port))
+    env.pop("YANXIU_DATABASE_URL", None)  # the embedded default: SQLite in the instance folder
+    env.pop("YANXIU_BASE_URL", None)
+    proc = subprocess.Popen([sys.executable, "-m", "lti_tool.cli", "demo"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(base + "/healthz", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the demo did not start within 60 s")
+        page = requests.get(base + "/devlms/", timeout=5)
+        assert page.status_code == 200 and "以此身份进入" in page.text
+        for login, role in (("maxiaoyan", "host"), ("huwenbin", "tutor"), ("wanglihua", "participant")):
+            resp = LaunchDriver(base + "/devlms").launch(login)
+            assert resp.status_code == 200 and re.search(rf'data-role="{role}"', resp.text), login
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=20)[0]
+    assert f"{base}/devlms/" in output  # the printed URL
+
+
+def test_production_has_no_development_lms(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("YANXIU_ENV", raising=False)
+    app = make_app(database_url, tmp_path / "instance", BASE_URL="https://yanxiu.example.cn")
+    assert app.config["YANXIU_ENV"] == "production" and not app.config["DEVLMS_ENABLED"]
+    assert app.test_client().get("/devlms/").status_code == 404
+    from lti_tool.devlms import PlatformConfig, ToolEndpoints, create_platform_app
+
+    tool = ToolEndpoints(login_url="https://t/l", launch_url="https://t/a", redirect_uris=["https://t/a"],
+                         jwks_url="https://t/j")
+    with pytest.raises(RuntimeError, match="production"):
+        create_platform_app(PlatformConfig(issuer="https://p", tool=tool), purpose="demo")
