@@ -91,7 +91,11 @@
       });
   }
 
-  video.addEventListener("loadedmetadata", function () { push("initialized", {}); });
+  // The deferred script may run after the metadata arrived: initialise once, whichever comes first.
+  var initialized = false;
+  function initialize() { if (!initialized) { initialized = true; push("initialized", {}); } }
+  if (video.readyState >= 1) { initialize(); }
+  video.addEventListener("loadedmetadata", initialize);
   video.addEventListener("play", function () { openStart = video.currentTime; push("played", {}); });
   video.addEventListener("pause", function () {
     if (video.seeking) { return; }
