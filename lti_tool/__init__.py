@@ -39,6 +39,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                 instance_relative_config=True)
     app.config.update(load_config(Path(app.instance_path), config))
     app.permanent_session_lifetime = timedelta(hours=12)
+    # Write the cookie only when the session changes (launch): with a refresh on every response, a
+    # slow parallel request (a favicon) could put back an older cookie and lose the CSRF token.
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     app.session_interface = IframeSessionInterface()
     if app.config["TRUST_PROXY"]:
         # Behind Nginx/TLS: honour X-Forwarded-Proto/Host so cookies get SameSite=None; Secure.
@@ -72,7 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(xapi_admin_bp)
 
-    from .workshops import host_views, learner_views  # noqa: F401 - routes register on import
+    from .workshops import features, host_views, learner_views, video_intake  # noqa: F401 - routes register on import
     from .workshops.views import bp as workshop_bp
 
     app.register_blueprint(workshop_bp)

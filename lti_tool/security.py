@@ -19,11 +19,14 @@ CSRF_EXEMPT_ENDPOINTS: set[str] = {"lti.login", "lti.launch", "lti.deep_link"}
 CSRF_EXEMPT_PREFIXES = ("xapi_api.", "devlms")
 
 
+def new_csrf_token() -> str:
+    token = session["_csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
 def csrf_token() -> str:
     token = session.get("_csrf")
-    if not token:
-        token = session["_csrf"] = secrets.token_urlsafe(32)
-    return str(token)
+    return str(token) if token else new_csrf_token()
 
 
 def _check_csrf() -> None:

@@ -13,6 +13,7 @@ from pylti1p3.exception import LtiException, OIDCException
 
 from ..i18n import current_lang, normalise_locale
 from ..models import Platform
+from ..security import new_csrf_token
 from .errors import LtiError
 from .launch import DEEP_LINK, StrictMessageLaunch
 from .records import record_launch
@@ -124,6 +125,9 @@ def _start_session(launch: StrictMessageLaunch) -> Any:
     session["link_id"] = record.link.id if record.link else None
     session["launch_id"] = launch.get_launch_id()
     session["lang"] = normalise_locale(record.locale)
+    # Minted here, not lazily on the first form: a page's sub-requests (favicon, player posts) run
+    # concurrently, and a lazily minted token could be overwritten by a parallel response.
+    new_csrf_token()
     session.permanent = True
     log.info(
         "lti_launch user=%s course=%s role=%s message=%s",

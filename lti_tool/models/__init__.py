@@ -1,6 +1,9 @@
 """SQLAlchemy 2 typed models, split by aggregate. Import here so Alembic sees every table."""
 
-from .activities import Activity, Attendance, Post, Submission
+from .activities import Activity
+from .assignments import Submission
+from .attendance import Attendance
+from .discussions import Post
 from .grades import AccessToken, GradeResult, LineItem, ScoreOutbox
 from .keys import ToolKey
 from .lti_state import LtiStateEntry

@@ -11,23 +11,19 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
-    Index,
     Integer,
     Numeric,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ._types import UTCDateTime, utcnow
-from .workshops import Phase, WorkshopMember
+from .workshops import Phase
 
 # seed 004 方案4: 观看课程 - 阅读相关文章 - 完成作业 - 参与讨论 (+ 线下研修, seed 002).
 ACTIVITY_KINDS = ("video", "reading", "discussion", "assignment", "offline")
-ATTENDANCE_STATUSES = ("present", "late", "absent", "excused")
-SUBMISSION_STATES = ("submitted", "returned", "graded")
 
 
 class Activity(db.Model):  # type: ignore[name-defined,misc]
@@ -64,63 +60,3 @@ class Activity(db.Model):  # type: ignore[name-defined,misc]
     @property
     def settings(self) -> dict[str, Any]:
         return {"choices": self.choices}
-
-
-class Post(db.Model):  # type: ignore[name-defined,misc]
-    """A discussion thread (parent_id is None) or a reply."""
-
-    __tablename__ = "posts"
-    __table_args__ = (Index("ix_posts_activity_class", "activity_id", "class_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
-    class_id: Mapped[int | None] = mapped_column(ForeignKey("workshop_classes.id", ondelete="SET NULL"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("workshop_members.id", ondelete="CASCADE"), index=True)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
-    quote_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
-    title: Mapped[str | None] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    # A tutor's or expert's answer, marked for participants.
-    is_answer: Mapped[bool] = mapped_column(Boolean, default=False)
-    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
-    closed: Mapped[bool] = mapped_column(Boolean, default=False)
-    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-
-    author: Mapped[WorkshopMember] = relationship()
-
-
-class Submission(db.Model):  # type: ignore[name-defined,misc]
-    __tablename__ = "submissions"
-    __table_args__ = (UniqueConstraint("activity_id", "member_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("workshop_members.id", ondelete="CASCADE"), index=True)
-    choice: Mapped[int | None] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text, default="")
-    file_name: Mapped[str | None] = mapped_column(String(300))
-    file_stored: Mapped[str | None] = mapped_column(String(300))
-    state: Mapped[str] = mapped_column(String(20), default="submitted")
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
-    comment: Mapped[str | None] = mapped_column(Text)
-    excellent: Mapped[bool] = mapped_column(Boolean, default=False)  # 推优
-    graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("workshop_members.id", ondelete="SET NULL"))
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    member: Mapped[WorkshopMember] = relationship(foreign_keys=[member_id])
-
-
-class Attendance(db.Model):  # type: ignore[name-defined,misc]
-    __tablename__ = "attendance"
-    __table_args__ = (UniqueConstraint("activity_id", "member_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("workshop_members.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(10))
-    hours: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal(0))
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("workshop_members.id", ondelete="SET NULL"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

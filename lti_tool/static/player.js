@@ -57,8 +57,9 @@
   }
 
   var sending = false;
+  var stale = false;
   function flush(beacon) {
-    if (sending || memoryQueue.length === 0) { return; }
+    if (sending || stale || memoryQueue.length === 0) { return; }
     var batch = memoryQueue.slice(0, 50);
     if (beacon) {
       // Page closing: keepalive lets the request outlive the page; the queue stays until confirmed.
@@ -72,8 +73,18 @@
     fetch(url, { method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }, body: JSON.stringify(batch) })
       .then(function (resp) {
-        if (!resp.ok) { throw new Error("HTTP " + resp.status); }
-        return resp.json();
+        return resp.json().catch(function () { return {}; }).then(function (body) {
+          if (resp.ok) { return body; }
+          if (resp.status === 400 && body.rejected && body.rejected.length) {
+            // Events the server can never accept: drop them so they do not block the queue.
+            var bad = {};
+            body.rejected.forEach(function (r) { if (batch[r.index]) { bad[JSON.stringify(batch[r.index])] = true; } });
+            memoryQueue = load().filter(function (e) { return !bad[JSON.stringify(e)]; });
+            save(memoryQueue);
+            throw new Error("retry");
+          }
+          throw new Error(resp.status === 400 || resp.status === 401 || resp.status === 403 ? "stale" : "HTTP " + resp.status);
+        });
       })
       .then(function (body) {
         var sent = {};
@@ -85,8 +96,15 @@
         sending = false;
         if (memoryQueue.length) { flush(); }
       })
-      .catch(function () {
+      .catch(function (err) {
         sending = false;
+        if (err && err.message === "retry") { if (memoryQueue.length) { flush(); } return; }
+        if (err && err.message === "stale") {
+          // The session expired or the page is stale: keep the queue; a fresh launch re-sends it.
+          stale = true;
+          if (net) { net.textContent = "（登录已过期，请从课程重新进入，记录已暂存 / session expired: re-open from the course, records kept）"; }
+          return;
+        }
         if (net) { net.textContent = "（网络不稳，记录已暂存，恢复后自动补传 / offline: saved, will resend）"; }
       });
   }

@@ -14,7 +14,10 @@ from ..extensions import db
 from ..models import Activity, Phase
 from .access import workshop_access
 from .forms import ActivityInput, PhaseInput, WorkshopSettings, errors_text, form_data
+from .registry import NavLink, register_nav
 from .views import bp
+
+register_nav(NavLink("workshop.setup", "工作坊设置", "Workshop setup", lambda viewer: viewer.is_host, order=90))
 
 
 @bp.route("/<int:workshop_id>/setup", methods=["GET", "POST"])

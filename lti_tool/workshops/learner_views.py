@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
-from flask import abort, g, jsonify, render_template, request, session
+from flask import abort, g, redirect, render_template, session, url_for
 from sqlalchemy import select
 
 from xapi import ActivityRef, vocab
-from xapi.segments import to_decimal
 
 from ..extensions import db
 from ..models import Activity, Phase
@@ -18,11 +16,8 @@ from ..statements.events import activity_iri, record_event
 from ..text import markdown
 from .access import workshop_access
 from .progress import member_progress
+from .registry import KIND_PAGES
 from .views import bp, role_label
-
-VIDEO_VERBS = {"initialized", "played", "paused", "seeked", "completed", "terminated"}
-KEY_RE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
-MAX_EVENTS = 200
 
 
 @bp.route("/<int:workshop_id>/")
@@ -55,7 +50,7 @@ def _done(activity: Activity, progress: Any) -> bool:
     return False
 
 
-def _activity(workshop_id: int, activity_id: int) -> Activity:
+def activity_or_404(workshop_id: int, activity_id: int) -> Activity:
     activity = db.session.get(Activity, activity_id)
     if activity is None or activity.workshop_id != workshop_id:
         abort(404)
@@ -65,7 +60,9 @@ def _activity(workshop_id: int, activity_id: int) -> Activity:
 @bp.route("/<int:workshop_id>/a/<int:activity_id>")
 @workshop_access("any")
 def activity(workshop_id: int, activity_id: int) -> Any:
-    item = _activity(workshop_id, activity_id)
+    item = activity_or_404(workshop_id, activity_id)
+    if item.kind in KIND_PAGES:
+        return redirect(url_for(KIND_PAGES[item.kind], workshop_id=workshop_id, activity_id=activity_id))
     viewer = g.viewer
     progress = member_progress(viewer.workshop, viewer.member)
     if item.kind == "reading":
@@ -77,56 +74,3 @@ def activity(workshop_id: int, activity_id: int) -> Any:
         watched=progress.video_seconds.get(item.id, Decimal(0)), video_iri=activity_iri("video", item.id),
         lang=session.get("lang", "zh"),
     )
-
-
-def _number(event: dict[str, Any], name: str, maximum: Decimal) -> Decimal:
-    value = to_decimal(event.get(name))
-    if value is None or value < 0 or value > maximum:
-        abort(400, description=f"{name}: must be a number between 0 and {maximum}")
-    return value
-
-
-@bp.route("/<int:workshop_id>/a/<int:activity_id>/video-events", methods=["POST"])
-@workshop_access("any")
-def video_events(workshop_id: int, activity_id: int) -> Any:
-    """The player's queue: each event carries a key made in the browser, so a re-send after a
-    network drop builds the same statement id and is stored once."""
-    item = _activity(workshop_id, activity_id)
-    if item.kind != "video" or not item.video_seconds:
-        abort(400, description="activity: not a video")
-    events = request.get_json(silent=True)
-    if not isinstance(events, list) or not 0 < len(events) <= MAX_EVENTS:
-        abort(400, description=f"body: a JSON list of 1 to {MAX_EVENTS} events")
-    viewer = g.viewer
-    length = Decimal(item.video_seconds)
-    obj = ActivityRef(activity_iri("video", item.id), item.title, vocab.VIDEO)
-    stored = []
-    for event in events:
-        if not isinstance(event, dict) or event.get("verb") not in VIDEO_VERBS:
-            abort(400, description="verb: one of " + ", ".join(sorted(VIDEO_VERBS)))
-        key, session_id = str(event.get("key", "")), str(event.get("session_id", ""))
-        if not KEY_RE.match(key) or not KEY_RE.match(session_id):
-            abort(400, description="key/session_id: 8–64 letters, digits or dashes")
-        segments = []
-        for pair in event.get("segments") or []:
-            if not (isinstance(pair, list) and len(pair) == 2):
-                abort(400, description="segments: a list of [start, end] pairs")
-            start, end = to_decimal(pair[0]), to_decimal(pair[1])
-            if start is None or end is None or not 0 <= start < end <= length + 1:
-                abort(400, description="segments: each [start, end] within the video")
-            segments.append((start, min(end, length)))
-        data: dict[str, Any] = {"session_id": session_id, "length": length, "segments": segments}
-        needed = {"time_from", "time_to"} if event["verb"] == "seeked" else set()
-        if event["verb"] not in ("initialized", "seeked"):
-            needed.add("time")
-        for name in sorted(needed):
-            data[name] = _number(event, name, length + 1)
-        if event["verb"] in ("paused", "completed", "terminated"):
-            data["progress"] = _number(event, "progress", Decimal(1))
-        if event["verb"] == "completed":
-            data["duration"] = sum((e - s for s, e in segments), Decimal(0))
-        statement = record_event(f"video.{event['verb']}", viewer.workshop, viewer.member, obj,
-                                 key=f"{viewer.member.id}:{item.id}:{key}", data=data)
-        stored.append(statement["id"])
-    progress = member_progress(viewer.workshop, viewer.member)
-    return jsonify({"stored": stored, "watched_seconds": str(progress.video_seconds.get(item.id, 0))})

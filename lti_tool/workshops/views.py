@@ -9,8 +9,14 @@ from flask import Blueprint, redirect, session, url_for
 from ..lti.records import LaunchRecord
 from ..lti.views import ROLE_LABELS, default_landing
 from .membership import member_for_launch, workshop_for_launch
+from .registry import nav_for
 
 bp = Blueprint("workshop", __name__, url_prefix="/w")
+
+
+@bp.app_context_processor
+def _navigation() -> dict[str, Any]:
+    return {"workshop_nav": nav_for}
 
 WORKSHOP_ROLE_LABELS = dict(ROLE_LABELS)
 WORKSHOP_ROLE_LABELS["cohost"] = ("三人行成员", "Core team")

@@ -115,6 +115,12 @@ def test_video_events_bad_input(lti: LtiHarness) -> None:
         r = learner.session.post(url, json=[event], headers={"X-CSRF-Token": token})
         assert r.status_code == 400 and field in r.text, (field, r.status_code)
     assert learner.session.post(url, json=[good]).status_code == 400  # no CSRF token
+    # A batch is all-or-nothing, and the answer names each bad event so the player can drop it.
+    r = learner.session.post(url, json=[good, {**good, "key": "bad-event-1", "progress": 3}, "junk"],
+                             headers={"X-CSRF-Token": token})
+    assert r.status_code == 400
+    assert [(x["index"], x["key"]) for x in r.json()["rejected"]] == [(1, "bad-event-1"), (2, None)]
+    assert r.json()["message"].startswith("events[1].progress")
     with lti.tool_app.app_context():
         assert db.session.scalars(select(VideoProgress)).first() is None
 
@@ -177,3 +183,14 @@ def test_setup_bad_input_names_the_field(lti: LtiHarness) -> None:
     r = s.post(base + "/phases", data={"csrf_token": token, "title": "x", "starts_on": "2026-09-10",
                                        "ends_on": "2026-09-01"})
     assert r.status_code == 400 and "ends_on" in r.text
+
+
+def test_pages_do_not_rewrite_the_session_cookie(lti: LtiHarness) -> None:
+    """Only the launch writes the cookie: a page's parallel sub-requests (favicon, player posts)
+    must not put back an older cookie and lose the CSRF token minted at launch."""
+    _, base = host_setup(lti)
+    learner = lti.driver()
+    learner.launch("wanglihua")
+    for path in ("/", "/favicon.ico", "/no-such-page"):
+        r = learner.session.get(base + path if path == "/" else lti.tool_url + path)
+        assert "Set-Cookie" not in r.headers, path

@@ -1,0 +1,101 @@
+"""The video player's intake: a batch of events from the browser's queue becomes xAPI statements.
+
+Each event carries a key made in the browser, so a re-send after a network drop builds the same
+statement id and is stored once. A batch is all-or-nothing; an invalid event is named (by index
+and key) in the 400 answer so the player can drop it instead of re-sending it for ever.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from flask import abort, g, jsonify, request
+
+from xapi import ActivityRef, vocab
+from xapi.segments import to_decimal
+
+from ..models import Activity
+from ..statements.events import activity_iri, record_event
+from .access import workshop_access
+from .learner_views import activity_or_404
+from .progress import member_progress
+from .views import bp
+
+VIDEO_VERBS = {"initialized", "played", "paused", "seeked", "completed", "terminated"}
+KEY_RE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+MAX_EVENTS = 200
+
+
+class EventError(ValueError):
+    pass
+
+
+def _number(event: dict[str, Any], name: str, maximum: Decimal) -> Decimal:
+    value = to_decimal(event.get(name))
+    if value is None or value < 0 or value > maximum:
+        raise EventError(f"{name}: must be a number between 0 and {maximum}")
+    return value
+
+
+def parse_event(event: Any, length: Decimal) -> tuple[str, str, dict[str, Any]]:
+    """(verb, key, statement data) of one player event, or EventError naming the field."""
+    if not isinstance(event, dict) or event.get("verb") not in VIDEO_VERBS:
+        raise EventError("verb: one of " + ", ".join(sorted(VIDEO_VERBS)))
+    key, session_id = str(event.get("key", "")), str(event.get("session_id", ""))
+    if not KEY_RE.match(key) or not KEY_RE.match(session_id):
+        raise EventError("key/session_id: 8–64 letters, digits or dashes")
+    segments = []
+    for pair in event.get("segments") or []:
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise EventError("segments: a list of [start, end] pairs")
+        start, end = to_decimal(pair[0]), to_decimal(pair[1])
+        # One second of slack: a browser's media length can differ slightly from the host's.
+        if start is None or end is None or not 0 <= start < end <= length + 1:
+            raise EventError("segments: each [start, end] within the video")
+        segments.append((start, min(end, length)))
+    verb = str(event["verb"])
+    data: dict[str, Any] = {"session_id": session_id, "length": length, "segments": segments}
+    needed = {"time_from", "time_to"} if verb == "seeked" else set()
+    if verb not in ("initialized", "seeked"):
+        needed.add("time")
+    for name in sorted(needed):
+        data[name] = min(_number(event, name, length + 1), length)
+    if verb in ("paused", "completed", "terminated"):
+        data["progress"] = _number(event, "progress", Decimal(1))
+    if verb == "completed":
+        data["duration"] = sum((e - s for s, e in segments), Decimal(0))
+    return verb, key, data
+
+
+@bp.route("/<int:workshop_id>/a/<int:activity_id>/video-events", methods=["POST"])
+@workshop_access("any")
+def video_events(workshop_id: int, activity_id: int) -> Any:
+    item: Activity = activity_or_404(workshop_id, activity_id)
+    if item.kind != "video" or not item.video_seconds:
+        abort(400, description="activity: not a video")
+    events = request.get_json(silent=True)
+    if not isinstance(events, list) or not 0 < len(events) <= MAX_EVENTS:
+        abort(400, description=f"body: a JSON list of 1 to {MAX_EVENTS} events")
+    length = Decimal(item.video_seconds)
+    parsed, rejected = [], []
+    for index, event in enumerate(events):
+        try:
+            parsed.append(parse_event(event, length))
+        except EventError as exc:
+            key = event.get("key") if isinstance(event, dict) and isinstance(event.get("key"), str) else None
+            rejected.append({"index": index, "key": key, "message": str(exc)})
+    if rejected:
+        first = rejected[0]
+        return jsonify({"error": "Bad Request", "message": f"events[{first['index']}].{first['message']}",
+                        "rejected": rejected}), 400
+    viewer = g.viewer
+    obj = ActivityRef(activity_iri("video", item.id), item.title, vocab.VIDEO)
+    stored = [
+        record_event(f"video.{verb}", viewer.workshop, viewer.member, obj,
+                     key=f"{viewer.member.id}:{item.id}:{key}", data=data)["id"]
+        for verb, key, data in parsed
+    ]
+    progress = member_progress(viewer.workshop, viewer.member)
+    return jsonify({"stored": stored, "watched_seconds": str(progress.video_seconds.get(item.id, 0))})
