@@ -61,6 +61,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .security import init_security
 
     init_security(app)
+
+    from .grades.stale import install as watch_grade_inputs
+
+    watch_grade_inputs()
     app.jinja_env.globals.update(t=t, current_lang=current_lang)
 
     from .lti.registration import bp as registration_bp
@@ -75,7 +79,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(xapi_admin_bp)
 
-    from .workshops import features, host_views, learner_views, video_intake  # noqa: F401 - routes register on import
+    from .grades import routes as grade_routes  # noqa: F401 - routes register on import
+    from .workshops import features, host_views, learner_views, video_intake  # noqa: F401
     from .workshops.views import bp as workshop_bp
 
     app.register_blueprint(workshop_bp)

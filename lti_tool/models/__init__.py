@@ -4,7 +4,7 @@ from .activities import Activity
 from .assignments import Submission
 from .attendance import Attendance
 from .discussions import Post
-from .grades import AccessToken, GradeResult, LineItem, ScoreOutbox
+from .grades import AccessToken, GradeResult, GradeState, LineItem, ManualScore, ScoreOutbox
 from .keys import ToolKey
 from .lti_state import LtiStateEntry
 from .people import Course, Membership, ResourceLink, User
@@ -19,9 +19,11 @@ __all__ = [
     "Course",
     "Deployment",
     "GradeResult",
+    "GradeState",
     "LineItem",
     "Lrs",
     "LtiStateEntry",
+    "ManualScore",
     "Membership",
     "OutboxEntry",
     "Phase",

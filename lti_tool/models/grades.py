@@ -72,3 +72,34 @@ class AccessToken(db.Model):  # type: ignore[name-defined,misc]
     scopes: Mapped[str] = mapped_column(String(1000))
     token: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class GradeState(db.Model):  # type: ignore[name-defined,misc]
+    """Whether a workshop's stored grades still match its records. Every learning event marks the
+    workshop stale; the next reader (or the background worker) recomputes it in one pass, since
+    share caps and outstanding learners make each result depend on the whole cohort."""
+
+    __tablename__ = "grade_states"
+
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True)
+    stale: Mapped[bool] = mapped_column(Boolean, default=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    learners: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ManualScore(db.Model):  # type: ignore[name-defined,misc]
+    """A score entered by a host or tutor for an input no record provides (an exam, a practical
+    part scored at school, a peer review), on the input's own scale."""
+
+    __tablename__ = "manual_scores"
+    __table_args__ = (UniqueConstraint("workshop_id", "member_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("workshop_members.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    score: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("workshop_members.id", ondelete="SET NULL"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

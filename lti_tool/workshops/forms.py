@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from ..models.activities import ACTIVITY_KINDS
+
+CHINA = ZoneInfo("Asia/Shanghai")
 
 
 class Text(fields.String):
@@ -54,6 +59,17 @@ class ActivityInput(Schema):
     place = Text(load_default=None, validate=validate.Length(max=200))
     session_date = fields.Date(load_default=None, allow_none=True)
     choices = fields.String(load_default="", validate=validate.Length(max=5000))
+    # Assignment: maximum score and due date (entered in China time, stored in UTC).
+    max_score = fields.Decimal(load_default=Decimal(100), places=2, validate=validate.Range(min=1, max=1000))
+    due_at = fields.NaiveDateTime(load_default=None, allow_none=True, format="iso")
+    # Discussion: each class talks apart (seed 004 方案4) unless the host opens it to everyone.
+    per_class = fields.Boolean(load_default=True)
+
+    @post_load
+    def _due_in_utc(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if data.get("due_at") is not None:
+            data["due_at"] = data["due_at"].replace(tzinfo=CHINA).astimezone(UTC)
+        return data
 
     @validates_schema
     def _kind_fields(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -64,8 +80,9 @@ class ActivityInput(Schema):
 def form_data(form: Any) -> dict[str, Any]:
     """HTML forms send '' for empty fields: drop them so defaults apply; checkboxes become bools."""
     data = {k: v for k, v in form.items() if k != "csrf_token" and v != ""}
-    if "required" in form:
-        data["required"] = form.get("required") in ("1", "on", "true")
+    for flag in ("required", "per_class"):
+        if flag in form:
+            data[flag] = form.get(flag) in ("1", "on", "true")
     return data
 
 

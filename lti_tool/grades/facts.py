@@ -1,0 +1,162 @@
+"""What each member of a workshop has done, gathered in a few queries for the whole workshop
+(the grade table recomputes everyone at once). Read-only; numbers are Decimal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from xapi import HoursRule, hours_from_seconds
+
+from ..extensions import db
+from ..models import (
+    Activity,
+    Attendance,
+    ManualScore,
+    Post,
+    Statement,
+    Submission,
+    VideoProgress,
+    Workshop,
+    WorkshopMember,
+)
+from ..statements.actors import lti_actor_key
+from ..statements.events import activity_iri
+
+ZERO = Decimal(0)
+# A video counts as watched at 90 % (the same threshold as the participant's "what to do next").
+VIDEO_DONE = Decimal("0.9")
+
+
+@dataclass
+class MemberFacts:
+    member: WorkshopMember
+    watched: dict[int, Decimal] = field(default_factory=dict)  # video activity → seconds (capped)
+    opened: set[int] = field(default_factory=set)  # readings opened
+    posted_in: set[int] = field(default_factory=set)  # discussion activities with a visible post
+    threads: int = 0
+    replies: int = 0
+    excellent: int = 0
+    scores: dict[int, Decimal] = field(default_factory=dict)  # assignment → percent (graded only)
+    submitted: set[int] = field(default_factory=set)
+    attended: dict[int, Decimal] = field(default_factory=dict)  # offline activity → hours
+    manual: dict[str, Decimal | None] = field(default_factory=dict)
+
+
+@dataclass
+class WorkshopFacts:
+    workshop: Workshop
+    activities: list[Activity]
+    rule: HoursRule
+    members: dict[int, MemberFacts]
+    taken: set[int]  # offline activities whose attendance has been taken
+
+    def video_hours(self, facts: MemberFacts, phase_id: int | str | None = "any") -> Decimal:
+        seconds = sum((s for a_id, s in facts.watched.items()
+                       if phase_id == "any" or self.activity(a_id).phase_id == phase_id), ZERO)
+        return hours_from_seconds(seconds, self.rule)
+
+    def offline_hours(self, facts: MemberFacts, phase_id: int | str | None = "any") -> Decimal:
+        return sum((h for a_id, h in facts.attended.items()
+                    if phase_id == "any" or self.activity(a_id).phase_id == phase_id), ZERO)
+
+    def activity(self, activity_id: int) -> Activity:
+        return self._by_id[activity_id]
+
+    def __post_init__(self) -> None:
+        self._by_id = {a.id: a for a in self.activities}
+
+    def completion(self, facts: MemberFacts, activity: Activity) -> Decimal | None:
+        """0–1 for one activity, or None when it cannot count yet (an offline session whose
+        attendance has not been taken)."""
+        if activity.kind == "video":
+            if not activity.video_seconds:
+                return None
+            fraction = min(Decimal(1), facts.watched.get(activity.id, ZERO) / Decimal(activity.video_seconds))
+            return Decimal(1) if fraction >= VIDEO_DONE else fraction
+        if activity.kind == "reading":
+            return Decimal(1) if activity.id in facts.opened else ZERO
+        if activity.kind == "discussion":
+            return Decimal(1) if activity.id in facts.posted_in else ZERO
+        if activity.kind == "assignment":
+            return facts.scores.get(activity.id, ZERO) / 100
+        if activity.kind == "offline":
+            if activity.id not in self.taken or not activity.planned_hours:
+                return None
+            return min(Decimal(1), facts.attended.get(activity.id, ZERO) / Decimal(activity.planned_hours))
+        return None
+
+
+def gather(workshop: Workshop, members: list[WorkshopMember]) -> WorkshopFacts:
+    activities = list(db.session.scalars(
+        select(Activity).where(Activity.workshop_id == workshop.id).order_by(Activity.position, Activity.id)))
+    by_member = {m.id: MemberFacts(member=m) for m in members}
+    by_actor = {lti_actor_key(m.user.issuer, m.user.sub): by_member[m.id] for m in members}
+    videos = {activity_iri("video", a.id): a for a in activities if a.kind == "video"}
+    readings = {activity_iri("reading", a.id): a for a in activities if a.kind == "reading"}
+    ids = list(by_member)
+
+    if videos and by_actor:
+        for actor_key, video_id, seconds in db.session.execute(
+            select(VideoProgress.actor_key, VideoProgress.video_id, VideoProgress.watched_seconds)
+            .where(VideoProgress.video_id.in_(list(videos)))
+        ):
+            facts = by_actor.get(actor_key)
+            if facts is not None:
+                video = videos[video_id]
+                cap = Decimal(video.video_seconds) if video.video_seconds else Decimal(seconds)
+                facts.watched[video.id] = min(Decimal(seconds), cap)
+    if readings and by_actor:
+        for actor_key, object_id in db.session.execute(
+            select(Statement.actor_key, Statement.object_id).distinct()
+            .where(Statement.object_id.in_(list(readings)), Statement.voided.is_(False))
+        ):
+            if actor_key in by_actor:
+                by_actor[actor_key].opened.add(readings[object_id].id)
+    for author_id, activity_id, is_thread, count in db.session.execute(
+        select(Post.author_id, Post.activity_id, Post.parent_id.is_(None), func.count())
+        .join(Activity, Activity.id == Post.activity_id)
+        .where(Activity.workshop_id == workshop.id, Post.hidden.is_(False))
+        .group_by(Post.author_id, Post.activity_id, Post.parent_id.is_(None))
+    ):
+        facts = by_member.get(author_id)
+        if facts is None:
+            continue
+        facts.posted_in.add(activity_id)
+        if is_thread:
+            facts.threads += int(count)
+        else:
+            facts.replies += int(count)
+    assignments = {a.id: a for a in activities if a.kind == "assignment"}
+    for sub in db.session.scalars(select(Submission).where(Submission.activity_id.in_(list(assignments)))):
+        facts = by_member.get(sub.member_id)
+        if facts is None:
+            continue
+        facts.submitted.add(sub.activity_id)
+        if sub.excellent:
+            facts.excellent += 1
+        maximum = Decimal(assignments[sub.activity_id].max_score or 100)
+        if sub.state == "graded" and sub.score is not None and maximum > 0:
+            facts.scores[sub.activity_id] = Decimal(sub.score) * 100 / maximum
+    offline = [a.id for a in activities if a.kind == "offline"]
+    taken: set[int] = set()
+    for member_id, activity_id, hours in db.session.execute(
+        select(Attendance.member_id, Attendance.activity_id, Attendance.hours)
+        .where(Attendance.activity_id.in_(offline))
+    ):
+        taken.add(activity_id)
+        if member_id in by_member:
+            by_member[member_id].attended[activity_id] = Decimal(hours)
+    if ids:
+        for member_id, key, score in db.session.execute(
+            select(ManualScore.member_id, ManualScore.key, ManualScore.score)
+            .where(ManualScore.workshop_id == workshop.id)
+        ):
+            if member_id in by_member:
+                by_member[member_id].manual[key] = Decimal(score) if score is not None else None
+    from ..workshops.progress import hours_rule
+
+    return WorkshopFacts(workshop=workshop, activities=activities, rule=hours_rule(workshop), members=by_member,
+                         taken=taken)

@@ -1,0 +1,151 @@
+"""Grade pages inside a workshop: the table (host: all; tutor: their classes), one learner's
+explanation with what they still need, the participant's own grade, manual scores, exports."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import Response, abort, g, render_template, request, session
+from sqlalchemy import select
+
+from grading import what_if
+
+from ..extensions import db
+from ..models import GradeResult, StudyGroup, WorkshopClass, WorkshopMember
+from ..workshops.access import Viewer, workshop_access
+from ..workshops.registry import NavLink, register_nav
+from ..workshops.views import bp
+from .service import NoPolicy, cohort, ensure_fresh, stored_results, workshop_policy
+
+PAGE_SIZE = 50
+
+register_nav(NavLink("workshop.grades", "成绩", "Grades", lambda v: v.is_host or v.is_tutor, order=70))
+register_nav(NavLink("workshop.my_grade", "我的成绩", "My grade", lambda v: v.member.role == "participant", order=30))
+
+
+def visible_members(viewer: Viewer) -> list[WorkshopMember]:
+    """Graded members this viewer may see: the host everyone, a tutor their classes."""
+    query = select(WorkshopMember).where(WorkshopMember.workshop_id == viewer.workshop.id,
+                                         WorkshopMember.role == "participant")
+    if not viewer.is_host:
+        if not viewer.class_ids:
+            return []
+        query = query.where(WorkshopMember.class_id.in_(viewer.class_ids))
+    return list(db.session.scalars(query.order_by(WorkshopMember.id)))
+
+
+def _filters() -> dict[str, str]:
+    return {k: request.args.get(k, "").strip()[:200] for k in ("school", "class", "group", "band", "passed")}
+
+
+def _matches(member: WorkshopMember, row: GradeResult | None, f: dict[str, str]) -> bool:
+    if f["school"] and (member.school or "") != f["school"]:
+        return False
+    if f["class"] and str(member.class_id or "") != f["class"]:
+        return False
+    if f["group"] and str(member.group_id or "") != f["group"]:
+        return False
+    if f["band"] and (row is None or row.band != f["band"]):
+        return False
+    return not (f["passed"] in ("yes", "no") and (row is None or row.passed != (f["passed"] == "yes")))
+
+
+@bp.route("/<int:workshop_id>/grades")
+@workshop_access("tutor")
+def grades(workshop_id: int) -> Any:
+    viewer: Viewer = g.viewer
+    workshop = viewer.workshop
+    state = ensure_fresh(workshop)
+    members = visible_members(viewer)
+    rows = stored_results(workshop) if state else {}
+    f = _filters()
+    shown = [(m, rows.get(m.id)) for m in members if _matches(m, rows.get(m.id), f)]
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    pages = max(1, (len(shown) + PAGE_SIZE - 1) // PAGE_SIZE)
+    page = min(page, pages)
+    classes = db.session.scalars(select(WorkshopClass).where(WorkshopClass.workshop_id == workshop_id)
+                                 .order_by(WorkshopClass.name)).all()
+    if not viewer.is_host:
+        classes = [c for c in classes if c.id in viewer.class_ids]
+    groups = db.session.scalars(select(StudyGroup).where(StudyGroup.workshop_id == workshop_id)
+                                .order_by(StudyGroup.name)).all()
+    summary = _summary([r for _, r in shown if r is not None])
+    from .service import GradeState
+
+    error = None
+    if state is None:
+        error_state = db.session.get(GradeState, workshop_id)
+        error = error_state.error if error_state is not None else None
+    return render_template(
+        "grades/table.html", workshop=workshop, viewer=viewer, state=state, error=error,
+        rows=shown[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], page=page, pages=pages, total=len(shown),
+        filters=f, classes=classes, groups=groups, schools=sorted({m.school for m in members if m.school}),
+        bands=sorted({r.band for r in rows.values() if r.band}), summary=summary, lang=session.get("lang", "zh"),
+    )
+
+
+def _summary(rows: list[GradeResult]) -> dict[str, Any]:
+    if not rows:
+        return {"count": 0}
+    bands: dict[str, int] = {}
+    for r in rows:
+        bands[r.band or "—"] = bands.get(r.band or "—", 0) + 1
+    passed = sum(1 for r in rows if r.passed)
+    return {"count": len(rows), "passed": passed, "bands": bands,
+            "average": (sum((Decimal(r.total) for r in rows), Decimal(0)) / len(rows)).quantize(Decimal("0.01"))}
+
+
+def _member_or_404(viewer: Viewer, member_id: int) -> WorkshopMember:
+    member = db.session.get(WorkshopMember, member_id)
+    if member is None or member.workshop_id != viewer.workshop.id:
+        abort(404)
+    if not (viewer.is_host or member.id == viewer.member.id
+            or (member.class_id is not None and member.class_id in viewer.class_ids)):
+        abort(404)  # as if it did not exist: no probing of other classes
+    return member
+
+
+def _explanation_page(viewer: Viewer, member: WorkshopMember) -> Any:
+    workshop = viewer.workshop
+    state = ensure_fresh(workshop)
+    row = stored_results(workshop).get(member.id) if state else None
+    needs = None
+    if row is not None:
+        try:
+            policy = workshop_policy(workshop)
+        except NoPolicy:
+            policy = None
+        if policy is not None:
+            _, records = cohort(workshop, policy)
+            mine = next((r for r in records if r.learner == str(member.id)), None)
+            if mine is not None:
+                needs = what_if(policy, mine, records)
+    lang = session.get("lang", "zh")
+    return render_template("grades/explanation.html", workshop=workshop, viewer=viewer, member=member, row=row,
+                           state=state, needs=needs, lang=lang)
+
+
+@bp.route("/<int:workshop_id>/grades/m/<int:member_id>")
+@workshop_access("tutor")
+def member_grade(workshop_id: int, member_id: int) -> Any:
+    viewer: Viewer = g.viewer
+    return _explanation_page(viewer, _member_or_404(viewer, member_id))
+
+
+@bp.route("/<int:workshop_id>/my-grade")
+@workshop_access("any")
+def my_grade(workshop_id: int) -> Any:
+    viewer: Viewer = g.viewer
+    if viewer.member.role != "participant":
+        abort(404, description="只有学员有成绩 / Only participants are graded")
+    return _explanation_page(viewer, viewer.member)
+
+
+def csv_response(data: bytes, name: str, mimetype: str) -> Response:
+    from urllib.parse import quote
+
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename=grades; filename*=UTF-8''{quote(name)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
