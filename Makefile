@@ -32,7 +32,7 @@ lint: $(STAMP)
 	$(BIN)/mypy grading xapi
 
 bench: $(STAMP) bootstrap
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

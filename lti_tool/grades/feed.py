@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -28,14 +28,16 @@ def mapping_for(policy: Policy, chosen: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-def build_record(policy: Policy, wf: WorkshopFacts, facts: MemberFacts, mapping: Mapping[str, str]) -> LearnerRecord:
+def build_record(policy: Policy, wf: WorkshopFacts, facts: MemberFacts, mapping: Mapping[str, str],
+                 slots: Sequence[Slot] | None = None) -> LearnerRecord:
     member = facts.member
     scores: dict[str, Decimal | None] = {}
     hours: dict[str, Decimal] = {}
     counts: dict[str, Decimal] = {}
     attendance: dict[str, AttendanceEntry] = {}
     assignments: dict[str, tuple[Decimal, ...]] = {}
-    for slot in policy_slots(policy):
+    slots = policy_slots(policy) if slots is None else slots
+    for slot in slots:
         measure, param = parse_choice(mapping[slot.name])
         value: Any = measure.compute(wf, facts, slot, param)
         if slot.kind == "scores":
@@ -50,7 +52,7 @@ def build_record(policy: Policy, wf: WorkshopFacts, facts: MemberFacts, mapping:
             attendance[slot.key] = value
         elif slot.kind == "assignments":
             assignments[slot.key] = tuple(value or ())
-    if not any(s.kind == "hours" for s in policy_slots(policy)) and policy.hours_keys is None:
+    if not any(s.kind == "hours" for s in slots) and policy.hours_keys is None:
         # Credits by hours (2 学时 = 1 学分, seed 004 方案1 六(三)) need the study hours.
         hours["study"] = wf.video_hours(facts) + wf.offline_hours(facts)
     if "all" not in attendance:

@@ -15,13 +15,15 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
-from grading import LearnerRecord, LearnerResult, Policy, PolicyError, compute, explain, load_policy, result_to_json
+from grading import LearnerRecord, LearnerResult, Policy, PolicyError, compute, load_policy, result_to_json
 
 from ..extensions import db
 from ..models import GradeResult, GradeState, Workshop, WorkshopMember
 from .facts import gather
 from .feed import build_record, mapping_for, record_to_json
+from .slots import policy_slots
 
 log = logging.getLogger("yanxiu.grades")
 GRADED_ROLES = ("participant",)
@@ -54,16 +56,20 @@ def feed_choices(workshop: Workshop) -> dict[str, str]:
 
 
 def graded_members(workshop: Workshop) -> list[WorkshopMember]:
+    # Loaded with their user, class and group in three queries, not three per member.
     return list(db.session.scalars(
         select(WorkshopMember).where(WorkshopMember.workshop_id == workshop.id,
-                                     WorkshopMember.role.in_(GRADED_ROLES)).order_by(WorkshopMember.id)))
+                                     WorkshopMember.role.in_(GRADED_ROLES)).order_by(WorkshopMember.id)
+        .options(selectinload(WorkshopMember.user), selectinload(WorkshopMember.workshop_class),
+                 selectinload(WorkshopMember.group))))
 
 
 def cohort(workshop: Workshop, policy: Policy) -> tuple[list[WorkshopMember], list[LearnerRecord]]:
     members = graded_members(workshop)
     wf = gather(workshop, members)
     mapping = mapping_for(policy, feed_choices(workshop))
-    return members, [build_record(policy, wf, wf.members[m.id], mapping) for m in members]
+    slots = policy_slots(policy)
+    return members, [build_record(policy, wf, wf.members[m.id], mapping, slots) for m in members]
 
 
 def recompute(workshop: Workshop) -> list[LearnerResult]:
@@ -84,7 +90,8 @@ def recompute(workshop: Workshop) -> list[LearnerResult]:
             row = GradeResult(workshop_id=workshop.id, member_id=member.id)
             db.session.add(row)
         elif (row.total, row.band, row.passed) == (result.total, result.band, result.passed):
-            row.explanation, row.credits, row.outstanding = explanation, result.credits, result.outstanding
+            if row.explanation != explanation:  # same grade, other inputs (say, more hours): no AGS send
+                row.explanation, row.credits, row.outstanding = explanation, result.credits, result.outstanding
             continue
         row.total, row.band, row.passed = result.total, result.band, result.passed
         row.credits, row.outstanding, row.explanation, row.computed_at = (
@@ -113,8 +120,9 @@ def recompute(workshop: Workshop) -> list[LearnerResult]:
 
 
 def _explanation(result: LearnerResult, record: LearnerRecord) -> dict[str, Any]:
-    return {"result": result_to_json(result, "zh"), "result_en": result_to_json(result, "en"),
-            "zh": explain(result, "zh"), "en": explain(result, "en"), "record": record_to_json(record),
+    # The readable text is made when a page shows it (from the same records): storing it for every
+    # learner in two languages would cost more than the computation itself.
+    return {"result": result_to_json(result, "zh"), "record": record_to_json(record),
             "exact_total": str(result.exact_total)}
 
 

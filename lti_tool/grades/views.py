@@ -9,7 +9,7 @@ from typing import Any
 from flask import Response, abort, g, render_template, request, session
 from sqlalchemy import select
 
-from grading import what_if
+from grading import explain, result_to_json, what_if
 
 from ..extensions import db
 from ..models import GradeResult, StudyGroup, WorkshopClass, WorkshopMember
@@ -110,7 +110,7 @@ def _explanation_page(viewer: Viewer, member: WorkshopMember) -> Any:
     workshop = viewer.workshop
     state = ensure_fresh(workshop)
     row = stored_results(workshop).get(member.id) if state else None
-    needs = None
+    needs = res = text = None
     if row is not None:
         try:
             policy = workshop_policy(workshop)
@@ -122,8 +122,10 @@ def _explanation_page(viewer: Viewer, member: WorkshopMember) -> Any:
             if mine is not None:
                 needs = what_if(policy, mine, records)
     lang = session.get("lang", "zh")
+    if needs is not None:
+        res, text = result_to_json(needs.result, lang), explain(needs.result, lang)
     return render_template("grades/explanation.html", workshop=workshop, viewer=viewer, member=member, row=row,
-                           state=state, needs=needs, lang=lang)
+                           state=state, needs=needs, res=res, text=text, lang=lang)
 
 
 @bp.route("/<int:workshop_id>/grades/m/<int:member_id>")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
 from grading import compute, load_policy, parse_record, result_to_json
@@ -74,8 +73,9 @@ def test_missing_score_counts_zero_with_a_note() -> None:
     assert r.total == 80 and codes(r) == ["missing_score"]
 
 
-def test_23000_learners_take_seconds() -> None:
-    """镇江 had ~23,000 teachers in one city (seed 004 方案4); a whole cohort must take seconds."""
+def test_23000_learners_in_one_cohort() -> None:
+    """镇江 had ~23,000 teachers in one city (seed 004 方案4): the whole cohort at once keeps the
+    per-school 25 % cap on 优秀 (seed 004 方案7 二). Its speed is measured in `make bench`."""
     policy = load_policy("dawukou-80-20")
     records = [
         parse_record(
@@ -87,7 +87,11 @@ def test_23000_learners_take_seconds() -> None:
         )
         for i in range(23_000)
     ]
-    start = time.perf_counter()
     results = compute(policy, records)
     assert len(results) == 23_000
-    assert time.perf_counter() - start < 15
+    per_school: dict[str, list[bool]] = {}
+    for r in results:
+        per_school.setdefault(r.school, []).append(r.band == "优秀")
+    for school, flags in per_school.items():
+        assert sum(flags) <= len(flags) * 25 // 100, school
+    assert any(any(flags) for flags in per_school.values())

@@ -1,0 +1,82 @@
+"""A workshop's grades recomputed from the database (facts gathered, engine run, rows stored),
+against the engine alone on the same records: the ratio is the price of reading the records."""
+
+from __future__ import annotations
+
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+from .timing import best_of
+
+PARTICIPANTS = 3_000
+
+
+def run() -> list[str]:
+    from flask_migrate import upgrade
+
+    from grading import compute
+    from lti_tool import create_app
+    from lti_tool.extensions import db
+    from lti_tool.grades.service import cohort, recompute, workshop_policy
+    from lti_tool.models import (
+        Activity,
+        Course,
+        Platform,
+        ResourceLink,
+        Submission,
+        User,
+        VideoProgress,
+        Workshop,
+        WorkshopMember,
+    )
+    from lti_tool.statements.actors import lti_actor_key
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app({"DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", "INSTANCE_PATH": tmp,
+                          "SECRET_KEY": "bench", "BASE_URL": "http://bench.local"})
+        with app.app_context():
+            upgrade()
+            platform = Platform(issuer="https://lms.example", client_id="c", name="bench",
+                                auth_login_url="https://lms.example/a", auth_token_url="https://lms.example/t",  # noqa: S106 - a URL
+                                key_set_url="https://lms.example/k")
+            db.session.add(platform)
+            db.session.flush()
+            course = Course(platform_id=platform.id, deployment_id="1", context_id="ctx", title="bench")
+            db.session.add(course)
+            db.session.flush()
+            link = ResourceLink(course_id=course.id, resource_link_id="rl", title="bench", custom={})
+            db.session.add(link)
+            db.session.flush()
+            workshop = Workshop(course_id=course.id, resource_link_id=link.id, title="bench",
+                                grading_preset="zhenjiang-80-20", grading_overrides={})
+            db.session.add(workshop)
+            db.session.flush()
+            videos = [Activity(workshop_id=workshop.id, kind="video", title=f"v{i}", required=True,
+                               video_url="https://v.example/x.mp4", video_seconds=Decimal(2700)) for i in range(8)]
+            tasks = [Activity(workshop_id=workshop.id, kind="assignment", title=f"a{i}", required=i < 2,
+                              max_score=Decimal(100), choices=[]) for i in range(3)]
+            db.session.add_all(videos + tasks)
+            db.session.flush()
+            for i in range(PARTICIPANTS):
+                user = User(issuer=platform.issuer, sub=f"u{i}", name=f"学员{i}")
+                db.session.add(user)
+                db.session.flush()
+                member = WorkshopMember(workshop_id=workshop.id, user_id=user.id, role="participant",
+                                        school=f"学校{i % 40}")
+                db.session.add(member)
+                db.session.flush()
+                for j, v in enumerate(videos):
+                    db.session.add(VideoProgress(actor_key=lti_actor_key(user.issuer, user.sub),
+                                                 video_id=f"http://bench.local/xapi/activities/video/{v.id}",
+                                                 ranges="[]", watched_seconds=Decimal((i * 37 + j * 11) % 2701)))
+                for k, t in enumerate(tasks):
+                    db.session.add(Submission(activity_id=t.id, member_id=member.id, text="x", state="graded",
+                                              score=Decimal((i + k * 17) % 101)))
+            db.session.commit()
+            policy = workshop_policy(workshop)
+            _, records = cohort(workshop, policy)
+            engine = best_of(lambda: compute(policy, records))
+            full = best_of(lambda: recompute(workshop))
+    return [f"recompute from the database: {PARTICIPANTS:,} participants × 8 videos + 3 assignments (SQLite)",
+            f"  engine alone {engine:.2f} s; full recompute {full:.2f} s = {full / engine:.1f} × the engine alone"]
