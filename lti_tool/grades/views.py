@@ -77,8 +77,11 @@ def grades(workshop_id: int) -> Any:
     if state is None:
         error_state = db.session.get(GradeState, workshop_id)
         error = error_state.error if error_state is not None else None
+    from .writeback import ags_enabled, outbox_status
+
     return render_template(
         "grades/table.html", workshop=workshop, viewer=viewer, state=state, error=error,
+        ags=ags_enabled(workshop) if viewer.is_host else False, outbox=outbox_status(workshop_id),
         rows=shown[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], page=page, pages=pages, total=len(shown),
         filters=f, classes=classes, groups=groups, schools=sorted({m.school for m in members if m.school}),
         bands=sorted({r.band for r in rows.values() if r.band}), summary=summary, lang=session.get("lang", "zh"),
@@ -151,3 +154,20 @@ def csv_response(data: bytes, name: str, mimetype: str) -> Response:
     response.headers["Content-Disposition"] = f"attachment; filename=grades; filename*=UTF-8''{quote(name)}"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.route("/<int:workshop_id>/grades/writeback", methods=["POST"])
+@workshop_access("host")
+def grades_writeback(workshop_id: int) -> Any:
+    """Send the queued totals to the LMS gradebook now (the background worker also does)."""
+    from flask import flash, redirect, url_for
+
+    from .writeback import ags_enabled, deliver_due
+
+    workshop = g.viewer.workshop
+    if not ags_enabled(workshop):
+        abort(409, description="平台未开放成绩回传（AGS）/ the platform offers no grade write-back (AGS) here")
+    ensure_fresh(workshop)
+    done = deliver_due(workshop_id=workshop.id)
+    flash(f"已回传 {done['sent']} 条，失败 {done['failed']} 条 / sent {done['sent']}, failed {done['failed']}")
+    return redirect(url_for("workshop.grades", workshop_id=workshop_id))

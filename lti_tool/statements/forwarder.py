@@ -196,14 +196,17 @@ class Forwarder:
 
 def run_loop(app: Any, stop: threading.Event, idle_seconds: float = 2.0) -> None:
     """The forwarder worker: `yanxiu xapi forward`, or a daemon thread in the embedded default."""
+    from ..grades.writeback import deliver_due
+
     forwarder = Forwarder(app.config["SECRET_KEY"])
+    # The same worker delivers grades owed to LMS gradebooks (AGS): both are durable outboxes.
     while not stop.is_set():
         with app.app_context():
-            try:
-                forwarder.drain()
-            except Exception:  # a broken LRS or database hiccup must not kill the worker
-                log.exception("forwarder_error")
-                db.session.rollback()
-            finally:
-                db.session.remove()
+            for job in (forwarder.drain, deliver_due):
+                try:
+                    job()
+                except Exception:  # a broken LRS, platform or database hiccup must not kill the worker
+                    log.exception("outbox_worker_error job=%s", getattr(job, "__name__", job))
+                    db.session.rollback()
+            db.session.remove()
         stop.wait(idle_seconds)

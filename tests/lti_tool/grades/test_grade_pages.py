@@ -79,7 +79,7 @@ def graded_workshop(lti: LtiHarness) -> tuple[Any, str, Any]:
 def test_participant_grade_is_computed_from_records_and_explained(lti: LtiHarness) -> None:
     """required = mean(video 100, assignment 85) = 92.5 → 80 % = 74; optional = reading 100 → 20 %
     = 20; total 94.00 → 优秀 (default bands). The explanation and the data used are shown."""
-    host, base, learner = graded_workshop(lti)
+    _host, base, learner = graded_workshop(lti)
     page = learner.session.get(base + "/my-grade")
     assert page.status_code == 200
     assert 'id="total">94.00<' in page.text and 'id="band">优秀<' in page.text
@@ -92,7 +92,7 @@ def test_participant_grade_is_computed_from_records_and_explained(lti: LtiHarnes
 
 def test_grades_recompute_when_a_record_changes(lti: LtiHarness) -> None:
     """A new score marks the workshop stale; the next reader sees the new total, nothing else does."""
-    host, base, learner = graded_workshop(lti)
+    _host, base, learner = graded_workshop(lti)
     assert 'id="total">94.00<' in learner.session.get(base + "/my-grade").text
     with lti.tool_app.app_context():
         assert db.session.scalars(select(GradeState)).one().stale is False
@@ -140,7 +140,7 @@ def test_host_table_filters_and_tutor_sees_only_their_class(lti: LtiHarness) -> 
 
 def test_what_a_participant_still_needs(lti: LtiHarness) -> None:
     """李建国 did nothing: 0.00, 不合格; the what-if names how much each part needs."""
-    host, base, _ = graded_workshop(lti)
+    _host, base, _ = graded_workshop(lti)
     li = lti.driver()
     li.launch("lijianguo")
     page = li.session.get(base + "/my-grade")
@@ -173,8 +173,8 @@ def test_manual_scores_all_or_nothing_and_policy_errors_named(lti: LtiHarness) -
     # 王丽华: 0.8 × 90 + 18 = 90.00, band from the practice part: 18 → 优秀; 李建国: 56 + 12 = 68.00, 合格.
     table = host.get(base + "/grades").text
     assert "90.00" in table and "68.00" in table
-    r = host.post(base + "/grades/settings", data={"csrf_token": token, "action": "policy",
-                                                    "policy": "name: x\ncomponents:\n  - {key: a, weight: 90, source: scores.a}\n"})
+    bad_policy = "name: x\ncomponents:\n  - {key: a, weight: 90, source: scores.a}\n"
+    r = host.post(base + "/grades/settings", data={"csrf_token": token, "action": "policy", "policy": bad_policy})
     assert r.status_code == 400 and "weights must sum to 100" in r.text
 
 

@@ -1,0 +1,107 @@
+"""Grades written back to the LMS gradebook through AGS, against the strict platform: a line item
+for the workshop, scores with progress flags and the band as comment, a durable outbox with
+retries, cached access tokens, a 401 and a 5xx from the platform (issue "Grading" §In the product)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from lti_tool.extensions import db
+from lti_tool.models import ScoreOutbox
+
+from ...fixtures.lti import LtiHarness, lti_harness
+from .test_grade_pages import graded_workshop
+
+
+@pytest.fixture
+def lti(database_url: str, tmp_path: Path) -> Iterator[LtiHarness]:
+    with lti_harness(database_url, tmp_path / "instance") as harness:
+        yield harness
+
+
+def send_now(host: object, base: str) -> str:
+    from ..workshops.test_pages import csrf
+
+    page = host.get(base + "/grades")  # type: ignore[attr-defined]
+    assert page.status_code == 200
+    r = host.post(base + "/grades/writeback", data={"csrf_token": csrf(page.text)})  # type: ignore[attr-defined]
+    assert r.status_code == 200
+    return str(r.text)
+
+
+def test_totals_reach_the_gradebook_with_band_and_progress(lti: LtiHarness) -> None:
+    host, base, _ = graded_workshop(lti)
+    page = send_now(host, base)
+    assert "已回传 1 条" in page
+    scores = [s for s in lti.state.scores if s["user_login"] == "wanglihua"]
+    assert len(scores) == 1
+    score = scores[0]
+    assert score["scoreGiven"] == 94 or score["scoreGiven"] == 94.0
+    assert score["scoreMaximum"] == 100 and score["comment"].startswith("优秀")
+    assert score["activityProgress"] == "Completed" and score["gradingProgress"] == "FullyGraded"
+    with lti.tool_app.app_context():
+        assert db.session.scalars(select(ScoreOutbox)).first() is None  # delivered: nothing owed
+    tokens = lti.state.tokens_issued
+    # Unchanged grades are not sent again; a changed one is, with the cached token.
+    send_now(host, base)
+    assert len([s for s in lti.state.scores if s["user_login"] == "wanglihua"]) == 1
+    with lti.tool_app.app_context():
+        from lti_tool.models import Submission
+
+        db.session.scalars(select(Submission)).one().score = 60
+        db.session.commit()
+    send_now(host, base)
+    latest = [s for s in lti.state.scores if s["user_login"] == "wanglihua"][-1]
+    assert latest["scoreGiven"] == 84 and latest["comment"].startswith("良好")
+    assert lti.state.tokens_issued == tokens, "the access token is cached until it expires"
+
+
+def test_a_401_gets_a_new_token_and_a_5xx_is_retried_later(lti: LtiHarness) -> None:
+    host, base, _ = graded_workshop(lti)
+    tokens = lti.state.tokens_issued
+    lti.state.fail_next("/scores", 401)
+    send_now(host, base)
+    assert len(lti.state.scores) == 1, "the 401 was answered with a new token and one retry"
+    assert lti.state.tokens_issued >= tokens + 1
+    with lti.tool_app.app_context():
+        from lti_tool.models import Submission
+
+        db.session.scalars(select(Submission)).one().score = 60
+        db.session.commit()
+    lti.state.fail_next("/scores", 503, times=5)
+    page = send_now(host, base)
+    assert "失败 1 条" in page and "503" in page  # the reason is shown to the host
+    with lti.tool_app.app_context():
+        entry = db.session.scalars(select(ScoreOutbox)).one()
+        assert entry.attempts == 1 and entry.next_attempt_at > datetime.now(UTC)
+        assert "Bearer" not in (entry.last_error or "")
+        entry.next_attempt_at = datetime.now(UTC) - timedelta(seconds=1)  # its retry time has come
+        db.session.commit()
+    # The platform is back (the five failures asked for are not all used: clear the rest).
+    lti.state.take_failure("/scores")
+    while lti.state.take_failure("/scores") is not None:
+        pass
+    send_now(host, base)
+    assert [s["scoreGiven"] for s in lti.state.scores][-1] == 84
+    with lti.tool_app.app_context():
+        assert db.session.scalars(select(ScoreOutbox)).first() is None
+
+
+def test_participants_cannot_trigger_a_writeback(lti: LtiHarness) -> None:
+    """A valid CSRF token is not enough: the route is for hosts (403), and nothing is sent."""
+    from lti_tool.models import Activity
+
+    from ..workshops.test_pages import csrf
+
+    _, base, learner = graded_workshop(lti)
+    with lti.tool_app.app_context():
+        video_id = db.session.scalars(select(Activity.id).where(Activity.kind == "video")).one()
+    token = csrf(learner.session.get(f"{base}/a/{video_id}").text)
+    r = learner.session.post(base + "/grades/writeback", data={"csrf_token": token})
+    assert r.status_code == 403
+    assert lti.state.scores == []
