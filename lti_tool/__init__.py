@@ -80,7 +80,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(xapi_admin_bp)
 
     from .grades import routes as grade_routes  # noqa: F401 - routes register on import
-    from .workshops import features, host_views, learner_views, video_intake  # noqa: F401
+    from .workshops import host_views, learner_views, video_intake  # noqa: F401
     from .workshops.views import bp as workshop_bp
 
     app.register_blueprint(workshop_bp)
