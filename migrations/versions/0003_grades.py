@@ -1,15 +1,15 @@
 """grades: stale marks per workshop and manually entered scores
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0003
+Revises: 0002
 """
 from alembic import op
 import sqlalchemy as sa
 
 import lti_tool.models._types
 
-revision = '0007'
-down_revision = '0006'
+revision = '0003'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
