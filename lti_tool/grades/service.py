@@ -24,6 +24,7 @@ from ..models import GradeResult, GradeState, Workshop, WorkshopMember
 from .facts import gather
 from .feed import build_record, mapping_for, record_to_json
 from .slots import policy_slots
+from .writeback import component_writeback
 
 log = logging.getLogger("yanxiu.grades")
 GRADED_ROLES = ("participant",)
@@ -83,13 +84,15 @@ def recompute(workshop: Workshop) -> list[LearnerResult]:
         select(GradeResult).where(GradeResult.workshop_id == workshop.id))}
     now = datetime.now(UTC)
     changed: list[tuple[WorkshopMember, LearnerResult]] = []
+    per_component = component_writeback(workshop)
     for member, record, result in zip(members, records, results, strict=True):
         row = existing.pop(member.id, None)
         explanation = _explanation(result, record)
         if row is None:
             row = GradeResult(workshop_id=workshop.id, member_id=member.id)
             db.session.add(row)
-        elif (row.total, row.band, row.passed) == (result.total, result.band, result.passed):
+        elif (row.total, row.band, row.passed) == (result.total, result.band, result.passed) and (
+                not per_component or _top_scores(row.explanation) == _top_scores(explanation)):
             if row.explanation != explanation:  # same grade, other inputs (say, more hours): no AGS send
                 row.explanation, row.credits, row.outstanding = explanation, result.credits, result.outstanding
             continue
@@ -117,6 +120,11 @@ def recompute(workshop: Workshop) -> list[LearnerResult]:
         # Another request recomputed the same workshop at the same moment: its rows stand.
         db.session.rollback()
     return results
+
+
+def _top_scores(explanation: dict[str, Any] | None) -> dict[str, Any]:
+    components = ((explanation or {}).get("result") or {}).get("components") or {}
+    return {path: c.get("score") for path, c in components.items() if "." not in path}
 
 
 def _explanation(result: LearnerResult, record: LearnerRecord) -> dict[str, Any]:

@@ -49,6 +49,7 @@ def grade_settings(workshop_id: int) -> Any:
         elif action == "feeds":
             errors = _save_feeds(workshop, overrides)
             overrides["writeback"] = request.form.get("writeback") == "1"
+            overrides["writeback_components"] = request.form.get("writeback_components") == "1"
         else:
             abort(400, description="action: unknown")
         if not errors:
@@ -70,6 +71,7 @@ def grade_settings(workshop_id: int) -> Any:
         measures=MEASURES, phases=phases, errors=errors,
         policy_text=request.form.get("policy") or _policy_text(workshop),
         adjusted=bool(adjusted_document(workshop)), writeback=overrides.get("writeback", True),
+        writeback_components=overrides.get("writeback_components", False),
         lang=session.get("lang", "zh"),
     ), (400 if errors else 200)
 

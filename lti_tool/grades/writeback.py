@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from grading import LearnerResult
+from grading import LearnerResult, PolicyError
 
 from ..extensions import db
 from ..lti.platform_tokens import ServiceError, call
@@ -32,6 +32,16 @@ def ags_enabled(workshop: Workshop) -> bool:
     return can_score and has_target and (workshop.grading_overrides or {}).get("writeback", True) is not False
 
 
+def component_writeback(workshop: Workshop) -> bool:
+    """The host's option (issue "Grading": "optionally one per top component"): besides the total,
+    one gradebook column per top-level component of the scheme (e.g. 过程性 80 / 终结性 20)."""
+    return bool((workshop.grading_overrides or {}).get("writeback_components", False))
+
+
+def _stamp(when: datetime) -> str:
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def score_payload(member: WorkshopMember, result: LearnerResult, when: datetime) -> dict[str, Any]:
     """The AGS score: given/maximum, progress flags, and the band as the comment."""
     return {
@@ -42,24 +52,41 @@ def score_payload(member: WorkshopMember, result: LearnerResult, when: datetime)
         "comment": f"{result.band}{'，合格' if result.passed else '，未合格'}",
         "activityProgress": "Completed",
         "gradingProgress": "FullyGraded",
-        "timestamp": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "timestamp": _stamp(when),
     }
+
+
+def component_payloads(member: WorkshopMember, result: LearnerResult, when: datetime) -> dict[str, dict[str, Any]]:
+    """One score per top-level component, on the component's own scale (its `max`)."""
+    payloads = {}
+    for component in result.components:
+        comment = "" if component.passed is None else ("合格" if component.passed else "未合格")
+        payloads[f"component:{component.key}"] = {
+            "userId": member.user.sub, "scoreGiven": str(component.score),
+            "scoreMaximum": str(component.max), "comment": comment,
+            "activityProgress": "Completed", "gradingProgress": "FullyGraded", "timestamp": _stamp(when),
+        }
+    return payloads
 
 
 def enqueue_scores(workshop: Workshop, changed: Sequence[tuple[WorkshopMember, LearnerResult]]) -> int:
     if not changed or not ags_enabled(workshop):
         return 0
     now = datetime.now(UTC)
+    per_component = component_writeback(workshop)
     queued = {(o.member_id, o.line_item_key): o for o in db.session.scalars(
         select(ScoreOutbox).where(ScoreOutbox.workshop_id == workshop.id))}
     for member, result in changed:
-        payload = score_payload(member, result, now)
-        entry = queued.get((member.id, "total"))
-        if entry is None:
-            db.session.add(ScoreOutbox(workshop_id=workshop.id, member_id=member.id, line_item_key="total",
-                                       payload=payload, attempts=0, next_attempt_at=now))
-        else:
-            entry.payload, entry.attempts, entry.next_attempt_at, entry.last_error = payload, 0, now, None
+        owed = {"total": score_payload(member, result, now)}
+        if per_component:
+            owed.update(component_payloads(member, result, now))
+        for key, payload in owed.items():
+            entry = queued.get((member.id, key))
+            if entry is None:
+                db.session.add(ScoreOutbox(workshop_id=workshop.id, member_id=member.id, line_item_key=key,
+                                           payload=payload, attempts=0, next_attempt_at=now))
+            else:
+                entry.payload, entry.attempts, entry.next_attempt_at, entry.last_error = payload, 0, now, None
     return len(changed)
 
 
@@ -76,27 +103,49 @@ def _scores_url(line_item_url: str) -> str:
     return f"{path.rstrip('/')}/scores{sep}{query}"
 
 
-def line_item_url(workshop: Workshop, http: Any = None) -> str:
-    """The gradebook column for the workshop's total: the one the platform gave with the link, or
-    one the tool created (once) in the course's line item container."""
+def line_item_url(workshop: Workshop, http: Any = None, key: str = "total",
+                  payload: dict[str, Any] | None = None) -> str:
+    """The gradebook column for `key`. The total: the one the platform gave with the link, or one
+    the tool created (once) in the course's line item container. A component ("component:<key>"):
+    always one the tool created, tagged with the component's key."""
     link = workshop.resource_link
-    if link.ags_lineitem_url:
+    if key == "total" and link.ags_lineitem_url:
         return link.ags_lineitem_url
     known = db.session.scalars(select(LineItem).where(LineItem.workshop_id == workshop.id,
-                                                      LineItem.key == "total")).first()
+                                                      LineItem.key == key)).first()
     if known is not None:
         return known.url
     course = workshop.course
     if not course.ags_lineitems_url:
         raise ServiceError(None, "the platform gave no AGS line item container")
+    if key == "total":
+        label, maximum, tag = workshop.title, SCORE_MAXIMUM, "yanxiu-total"
+    else:
+        component = key.split(":", 1)[1]
+        label = f"{workshop.title} · {_component_label(workshop, component)}"
+        maximum = float(Decimal((payload or {}).get("scoreMaximum", SCORE_MAXIMUM)))
+        tag = f"yanxiu-{component}"[:100]
     response = call(course.platform, [LINEITEM_SCOPE], "POST", course.ags_lineitems_url, http=http,
-                    json_body={"scoreMaximum": SCORE_MAXIMUM, "label": workshop.title[:100],
-                               "resourceLinkId": link.resource_link_id, "tag": "yanxiu-total"},
+                    json_body={"scoreMaximum": maximum, "label": label[:100],
+                               "resourceLinkId": link.resource_link_id, "tag": tag},
                     content_type=LINEITEM_TYPE, accept=LINEITEM_TYPE)
     url = str(response.json()["id"])
-    db.session.add(LineItem(workshop_id=workshop.id, key="total", url=url))
+    db.session.add(LineItem(workshop_id=workshop.id, key=key, url=url))
     db.session.commit()
     return url
+
+
+def _component_label(workshop: Workshop, component: str) -> str:
+    from .service import NoPolicy, workshop_policy
+
+    try:
+        policy = workshop_policy(workshop)
+    except (NoPolicy, PolicyError):
+        return component
+    for top in policy.components:
+        if top.key == component:
+            return top.label or component
+    return component
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -111,18 +160,20 @@ def deliver_due(workshop_id: int | None = None, http: Any = None, limit: int = 2
     if workshop_id is not None:
         query = query.where(ScoreOutbox.workshop_id == workshop_id)
     sent = failed = 0
-    urls: dict[int, str] = {}
+    urls: dict[tuple[int, str], str] = {}
     for entry in list(db.session.scalars(query)):
         workshop = db.session.get(Workshop, entry.workshop_id)
         if workshop is None:
             continue
+        where = (workshop.id, entry.line_item_key)
         try:
-            if workshop.id not in urls:
-                urls[workshop.id] = line_item_url(workshop, http)
+            if where not in urls:
+                urls[where] = line_item_url(workshop, http, entry.line_item_key, entry.payload)
             payload = dict(entry.payload)
-            # JSON number from the exact decimal text ("82.85" → 82.85: Python prints the same digits).
+            # JSON numbers from the exact decimal text ("82.85" → 82.85: Python prints the same digits).
             payload["scoreGiven"] = float(Decimal(payload["scoreGiven"]))
-            call(workshop.course.platform, [SCORE_SCOPE], "POST", _scores_url(urls[workshop.id]),
+            payload["scoreMaximum"] = float(Decimal(str(payload["scoreMaximum"])))
+            call(workshop.course.platform, [SCORE_SCOPE], "POST", _scores_url(urls[where]),
                  json_body=payload, content_type=SCORE_TYPE, http=http)
         except ServiceError as exc:
             entry.attempts += 1

@@ -105,3 +105,36 @@ def test_participants_cannot_trigger_a_writeback(lti: LtiHarness) -> None:
     r = learner.session.post(base + "/grades/writeback", data={"csrf_token": token})
     assert r.status_code == 403
     assert lti.state.scores == []
+
+
+def test_one_column_per_top_component_when_the_host_asks(lti: LtiHarness) -> None:
+    """Issue "Grading": a line item per workshop, optionally one per top component. zhenjiang-80-20:
+    必做 (required) 92.50 and 选做 (optional) 100.00 each get a column the tool creates once, tagged
+    with the component's key, besides the total of 94."""
+    from ..workshops.test_pages import csrf
+
+    host, base, _ = graded_workshop(lti)
+    settings = host.get(base + "/grades/settings")
+    r = host.post(base + "/grades/settings", data={"csrf_token": csrf(settings.text), "action": "feeds",
+                                                   "writeback": "1", "writeback_components": "1"})
+    assert r.status_code in (200, 302)
+    assert "checked" in host.get(base + "/grades/settings").text.split('name="writeback_components"')[1][:40]
+    send_now(host, base)
+    items = {item.tag: item for item in lti.state.line_items.values()}
+    assert {"yanxiu-required", "yanxiu-optional"} <= set(items)
+    by_item = {s["lineItemId"]: s for s in lti.state.scores if s["user_login"] == "wanglihua"}
+    assert by_item[items["yanxiu-required"].id]["scoreGiven"] == 92.5
+    assert by_item[items["yanxiu-optional"].id]["scoreGiven"] == 100
+    totals = [s for s in by_item.values() if s["scoreGiven"] == 94]
+    assert len(totals) == 1 and totals[0]["comment"].startswith("优秀")
+    created = len(lti.state.line_items)
+    # A changed component score is sent to its existing column; no column is created twice.
+    with lti.tool_app.app_context():
+        from lti_tool.models import Submission
+
+        db.session.scalars(select(Submission)).one().score = 60
+        db.session.commit()
+    send_now(host, base)
+    assert len(lti.state.line_items) == created
+    latest = [s for s in lti.state.scores if s["lineItemId"] == items["yanxiu-required"].id][-1]
+    assert latest["scoreGiven"] == 80  # mean(video 100, assignment 60)
