@@ -130,16 +130,20 @@ def gather(workshop: Workshop, members: list[WorkshopMember]) -> WorkshopFacts:
         else:
             facts.replies += int(count)
     assignments = {a.id: a for a in activities if a.kind == "assignment"}
-    for sub in db.session.scalars(select(Submission).where(Submission.activity_id.in_(list(assignments)))):
-        facts = by_member.get(sub.member_id)
+    # Plain rows, not ORM objects: a city workshop has tens of thousands of submissions.
+    for member_id, activity_id, state, score, excellent in db.session.execute(
+        select(Submission.member_id, Submission.activity_id, Submission.state, Submission.score,
+               Submission.excellent).where(Submission.activity_id.in_(list(assignments)))
+    ):
+        facts = by_member.get(member_id)
         if facts is None:
             continue
-        facts.submitted.add(sub.activity_id)
-        if sub.excellent:
+        facts.submitted.add(activity_id)
+        if excellent:
             facts.excellent += 1
-        maximum = Decimal(assignments[sub.activity_id].max_score or 100)
-        if sub.state == "graded" and sub.score is not None and maximum > 0:
-            facts.scores[sub.activity_id] = Decimal(sub.score) * 100 / maximum
+        maximum = Decimal(assignments[activity_id].max_score or 100)
+        if state == "graded" and score is not None and maximum > 0:
+            facts.scores[activity_id] = Decimal(score) * 100 / maximum
     offline = [a.id for a in activities if a.kind == "offline"]
     taken: set[int] = set()
     for member_id, activity_id, hours in db.session.execute(
