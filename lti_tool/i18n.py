@@ -1,8 +1,20 @@
-"""Locale: Chinese first, English when the LMS launch says so."""
+"""Locale: Chinese first, English when the LMS launch says so (Moodle 'en', Open edX 'en-US').
+
+Page text is written in Chinese in the templates (`{{ _('中文') }}`), and English comes from the
+Flask-Babel catalog `lti_tool/translations/en/LC_MESSAGES/messages.po`. The catalog is compiled
+when the app starts (into the instance folder, when the .po is newer than the compiled file), so a
+fresh clone needs no build step. `t(zh, en)` remains for pairs carried by data (measure names,
+navigation entries registered by features), which no catalog could know in advance.
+"""
 
 from __future__ import annotations
 
-from flask import request, session
+from pathlib import Path
+
+from flask import Flask, request, session
+
+CATALOG_DIR = Path(__file__).resolve().parent / "translations"
+LANGUAGES = ("zh", "en")
 
 
 def normalise_locale(value: str | None) -> str:
@@ -14,11 +26,41 @@ def normalise_locale(value: str | None) -> str:
 
 def current_lang() -> str:
     lang = request.args.get("lang") or session.get("lang")
-    if lang in ("zh", "en"):
+    if lang in LANGUAGES:
         return str(lang)
     return normalise_locale(request.accept_languages.best_match(["zh", "en"]) or "zh")
 
 
 def t(zh: str, en: str) -> str:
-    """Inline bilingual text for the few foundation pages; workshop pages use Flask-Babel catalogs."""
+    """A bilingual pair carried by data; page text uses the catalog (`_`)."""
     return en if current_lang() == "en" else zh
+
+
+def _compiled_catalogs(instance_path: Path) -> Path:
+    """Compile every .po under CATALOG_DIR into instance/translations when missing or stale."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    target = instance_path / "translations"
+    for po_path in CATALOG_DIR.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = target / po_path.relative_to(CATALOG_DIR).with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
+        with po_path.open("rb") as po:
+            catalog = read_po(po)
+        partial = mo_path.with_suffix(".mo.tmp")
+        with partial.open("wb") as mo:
+            write_mo(mo, catalog)
+        partial.replace(mo_path)  # atomic: another worker never reads half a file
+    return target
+
+
+def init_babel(app: Flask) -> None:
+    from flask_babel import Babel
+
+    directory = _compiled_catalogs(Path(app.instance_path))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(directory)
+    Babel(app, locale_selector=current_lang, default_locale="zh",
+          default_translation_directories=str(directory))
