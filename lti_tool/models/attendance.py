@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -25,3 +25,6 @@ class Attendance(db.Model):  # type: ignore[name-defined,misc]
     hours: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal(0))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("workshop_members.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Bumped on every change of status or hours: part of the xAPI statement key, so a corrected
+    # record is a new statement rather than a conflict with the first one (issue 4 §1).
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -39,6 +40,8 @@ class Workshop(db.Model):  # type: ignore[name-defined,misc]
     grading_preset: Mapped[str | None] = mapped_column(String(100))
     grading_overrides: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     rankings_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Last complete NRPS roster sync: a host launch re-syncs only when this is old (roster.py).
+    roster_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     course: Mapped[Course] = relationship()
@@ -112,6 +115,9 @@ class WorkshopMember(db.Model):  # type: ignore[name-defined,misc]
     role_source: Mapped[str] = mapped_column(String(10), default="lti")
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # False once the LMS roster (NRPS) says Inactive/Deleted or no longer lists the member: kept,
+    # never deleted, so their records and grades stay; a later Active listing restores them.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
 
     user: Mapped[User] = relationship()
     workshop_class: Mapped[WorkshopClass | None] = relationship(foreign_keys=[class_id])

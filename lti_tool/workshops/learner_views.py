@@ -11,6 +11,7 @@ from sqlalchemy import select
 from xapi import ActivityRef, vocab
 
 from ..extensions import db
+from ..i18n import t
 from ..models import Activity, Phase
 from ..statements.events import activity_iri, record_event
 from ..text import markdown
@@ -47,7 +48,28 @@ def _done(activity: Activity, progress: Any) -> bool:
         return bool(activity.video_seconds) and watched >= Decimal("0.9") * activity.video_seconds
     if activity.kind == "assignment":
         return activity.id in progress.submissions
+    if activity.kind == "discussion":
+        # Seed 004 asks for taking part in the topic; one post or reply is taking part.
+        return activity.id in progress.discussed
     return False
+
+
+@bp.route("/<int:workshop_id>/a/<int:activity_id>/read", methods=["POST"])
+@workshop_access("any")
+def reading_completed(workshop_id: int, activity_id: int) -> Any:
+    """"我已读完": a `reading.completed` statement (issue 4 §1). Keyed by member and reading, so
+    pressing it again is the same statement, not a second one."""
+    from flask import flash
+
+    item = activity_or_404(workshop_id, activity_id)
+    if item.kind != "reading":
+        abort(404)
+    viewer = g.viewer
+    record_event("reading.completed", viewer.workshop, viewer.member,
+                 ActivityRef(activity_iri("reading", item.id), item.title, vocab.ARTICLE),
+                 key=f"{viewer.member.id}:{item.id}")
+    flash(t("已记录：读完了", "Recorded: finished reading"))
+    return redirect(url_for("workshop.activity", workshop_id=workshop_id, activity_id=activity_id))
 
 
 def activity_or_404(workshop_id: int, activity_id: int) -> Activity:

@@ -53,5 +53,7 @@ def member_for_launch(workshop: Workshop, record: LaunchRecord) -> WorkshopMembe
     if custom.get("town"):
         member.town = custom["town"][:200]
     member.last_seen_at = datetime.now(UTC)
+    # A launch proves the LMS enrols them again, whatever an older roster sync said.
+    member.active = True
     db.session.commit()
     return member

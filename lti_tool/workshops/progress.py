@@ -22,6 +22,7 @@ class MemberProgress:
     offline_hours: Decimal
     posts: int
     submissions: dict[int, Submission]
+    discussed: frozenset[int] = frozenset()  # discussion activities the member has posted in
 
     @property
     def hours(self) -> Decimal:
@@ -51,7 +52,10 @@ def member_progress(workshop: Workshop, member: WorkshopMember) -> MemberProgres
     offline = db.session.scalar(
         select(func.coalesce(func.sum(Attendance.hours), 0)).where(Attendance.member_id == member.id)
     )
-    posts = db.session.scalar(select(func.count()).select_from(Post).where(Post.author_id == member.id))
+    per_topic = {activity_id: int(count) for activity_id, count in db.session.execute(
+        select(Post.activity_id, func.count()).where(Post.author_id == member.id).group_by(Post.activity_id))}
+    posts = sum(per_topic.values())
     submissions = {s.activity_id: s for s in db.session.scalars(
         select(Submission).where(Submission.member_id == member.id))}
-    return MemberProgress(seconds, video_hours, Decimal(offline or 0), int(posts or 0), submissions)
+    return MemberProgress(seconds, video_hours, Decimal(offline or 0), int(posts), submissions,
+                          frozenset(per_topic))

@@ -35,6 +35,11 @@ def workshop_landing(record: LaunchRecord) -> Any:
     member = member_for_launch(workshop, record)
     from xapi import ActivityRef, vocab
 
+    from .roster import sync_on_host_launch
+
+    # A host's launch refreshes the roster when it is stale (workshop issue §2); never fails it.
+    sync_on_host_launch(workshop, member)
+
     from ..statements.events import activity_iri, record_event
 
     # Every launch is a learning event too (issue xAPI §1); keyed by the launch so a replayed

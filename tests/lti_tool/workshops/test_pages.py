@@ -194,3 +194,26 @@ def test_pages_do_not_rewrite_the_session_cookie(lti: LtiHarness) -> None:
     for path in ("/", "/favicon.ico", "/no-such-page"):
         r = learner.session.get(base + path if path == "/" else lti.tool_url + path)
         assert "Set-Cookie" not in r.headers, path
+
+
+def test_finishing_a_reading_is_one_completed_statement(lti: LtiHarness) -> None:
+    """"我已读完" stores `reading.completed` (issue 4 §1) once however often it is pressed; only a
+    reading has the button, another kind's id is 404, and another person's session states nothing."""
+    s, base = host_setup(lti)
+    token = csrf(s.get(base + "/setup").text)
+    s.post(base + "/activities", data={"csrf_token": token, "kind": "reading", "title": "课标解读", "body": "读"})
+    with lti.tool_app.app_context():
+        reading = db.session.scalars(select(Activity.id).where(Activity.kind == "reading")).one()
+        video = db.session.scalars(select(Activity.id).where(Activity.kind == "video")).one()
+    learner = lti.login("wanglihua").session
+    page = learner.get(f"{base}/a/{reading}")
+    assert 'id="reading-done"' in page.text
+    for _ in range(2):
+        r = learner.post(f"{base}/a/{reading}/read", data={"csrf_token": csrf(page.text)})
+        assert r.status_code == 200 and "已记录：读完了" in r.text
+    assert learner.post(f"{base}/a/{video}/read", data={"csrf_token": csrf(page.text)}).status_code == 404
+    assert learner.post(f"{base}/a/{reading}/read", data={}).status_code == 400  # no CSRF token
+    with lti.tool_app.app_context():
+        completed = db.session.scalars(select(Statement).where(
+            Statement.verb_id == "http://adlnet.gov/expapi/verbs/completed")).all()
+        assert len(completed) == 1 and completed[0].object_id.endswith(f"/reading/{reading}")

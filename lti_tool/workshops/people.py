@@ -1,0 +1,500 @@
+"""People and groups (成员与分组), host and 三人行 only: members with filters, classes (班级) with
+their tutor, study groups (研修小组) with their leader, roles assigned inside the workshop, roster
+import/export (roster_io.py) and the NRPS sync (roster.py).
+
+Rules kept here: a class's tutor is a tutor member and a class holds at most MAX_CLASS_SIZE
+participants (seed 004 方案1); a group's leader is a member of that group; at most MAX_COHOSTS
+三人行 members (seed 002); the LMS instructor stays host (its role comes from the LMS).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import User, WorkshopMember
+from ..models.workshops import MAX_CLASS_SIZE, MAX_COHOSTS, StudyGroup, WorkshopClass
+from .access import workshop_access
+from .forms import Text, errors_text, form_data
+from .registry import NavLink, register_nav
+from .roster import RosterSyncError, sync_roster
+from .roster_io import Person, Plan, RosterFileError, export_row, plan_import, read_table, to_csv, to_xlsx
+from .views import WORKSHOP_ROLE_LABELS, bp
+
+register_nav(NavLink("workshop.people", "成员与分组", "People & groups", lambda viewer: viewer.is_host, order=80))
+
+PAGE_SIZE = 50
+ASSIGNABLE_ROLES = ("participant", "tutor", "cohost", "observer")
+# Hosts and the 三人行 first, then tutors, experts and participants.
+ROLE_ORDER = case({"host": 0, "cohost": 1, "tutor": 2, "observer": 3}, value=WorkshopMember.role, else_=4)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class NamedInput(Schema):
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
+
+
+class ClassInput(NamedInput):
+    tutor_member_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class GroupInput(NamedInput):
+    leader_member_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class MemberInput(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(("host", *ASSIGNABLE_ROLES)))
+    class_id = fields.Integer(load_default=None, allow_none=True)
+    group_id = fields.Integer(load_default=None, allow_none=True)
+    school = Text(load_default=None, validate=validate.Length(max=200))
+    town = Text(load_default=None, validate=validate.Length(max=200))
+
+
+def _load(schema: Schema) -> dict[str, Any]:
+    try:
+        return schema.load(form_data(request.form))  # type: ignore[no-any-return]
+    except ValidationError as exc:
+        abort(400, description=errors_text(exc))
+
+
+def _lang() -> str:
+    return str(session.get("lang", "zh"))
+
+
+# -- lookups that keep every id inside the workshop of the URL --------------------------------------
+def _class_or_404(workshop_id: int, class_id: int) -> WorkshopClass:
+    klass = db.session.get(WorkshopClass, class_id)
+    if klass is None or klass.workshop_id != workshop_id:
+        abort(404)
+    return klass
+
+
+def _group_or_404(workshop_id: int, group_id: int) -> StudyGroup:
+    group = db.session.get(StudyGroup, group_id)
+    if group is None or group.workshop_id != workshop_id:
+        abort(404)
+    return group
+
+
+def _member_or_404(workshop_id: int, member_id: int) -> WorkshopMember:
+    member = db.session.get(WorkshopMember, member_id)
+    if member is None or member.workshop_id != workshop_id:
+        abort(404)
+    return member
+
+
+def _member_field(workshop_id: int, member_id: int | None, field: str) -> WorkshopMember | None:
+    if member_id is None:
+        return None
+    member = db.session.get(WorkshopMember, member_id)
+    if member is None or member.workshop_id != workshop_id:
+        abort(400, description=f"{field}: 不是本工作坊的成员 / not a member of this workshop")
+    return member
+
+
+def _class_size(class_id: int, excluding: int | None = None) -> int:
+    query = select(func.count()).select_from(WorkshopMember).where(
+        WorkshopMember.class_id == class_id, WorkshopMember.role == "participant", WorkshopMember.active.is_(True))
+    if excluding is not None:
+        query = query.where(WorkshopMember.id != excluding)
+    return int(db.session.scalar(query) or 0)
+
+
+def _cohosts(workshop_id: int) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(WorkshopMember).where(
+        WorkshopMember.workshop_id == workshop_id, WorkshopMember.role == "cohost")) or 0)
+
+
+def _taken(model: Any, workshop_id: int, name: str, exclude: int | None = None) -> bool:
+    query = select(model.id).where(model.workshop_id == workshop_id, model.name == name)
+    if exclude is not None:
+        query = query.where(model.id != exclude)
+    return db.session.scalars(query).first() is not None
+
+
+# -- the page --------------------------------------------------------------------------------------
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    if value in ("", "none"):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        abort(400, description=f"{name}: 应为整数 / must be a whole number")
+
+
+def _filtered_members(workshop_id: int) -> tuple[list[WorkshopMember], int, int, dict[str, Any]]:
+    filters = {k: request.args.get(k, "") for k in ("class_id", "group_id", "school", "role", "status")}
+    query = select(WorkshopMember).where(WorkshopMember.workshop_id == workshop_id)
+    class_id, group_id = _int_arg("class_id"), _int_arg("group_id")
+    if filters["class_id"] == "none":
+        query = query.where(WorkshopMember.class_id.is_(None))
+    elif class_id is not None:
+        query = query.where(WorkshopMember.class_id == class_id)
+    if filters["group_id"] == "none":
+        query = query.where(WorkshopMember.group_id.is_(None))
+    elif group_id is not None:
+        query = query.where(WorkshopMember.group_id == group_id)
+    if filters["school"]:
+        query = query.where(WorkshopMember.school == filters["school"])
+    role = filters["role"]
+    if role == "leader":
+        query = query.where(WorkshopMember.id.in_(
+            select(StudyGroup.leader_member_id).where(StudyGroup.workshop_id == workshop_id)))
+    elif role:
+        if role not in ("host", *ASSIGNABLE_ROLES):
+            abort(400, description="role: 未知角色 / unknown role")
+        query = query.where(WorkshopMember.role == role)
+    status = filters["status"] or "active"
+    if status not in ("active", "inactive", "all"):
+        abort(400, description="status: 应为 active、inactive 或 all / must be active, inactive or all")
+    if status != "all":
+        query = query.where(WorkshopMember.active.is_(status == "active"))
+    total = int(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(_int_arg("page") or 1, 1), pages)
+    members = db.session.scalars(
+        query.join(User).options(joinedload(WorkshopMember.user), joinedload(WorkshopMember.workshop_class),
+                                 joinedload(WorkshopMember.group))
+        .order_by(ROLE_ORDER, func.coalesce(User.name, WorkshopMember.roster_name, User.sub), WorkshopMember.id)
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).unique().all()
+    filters["status"] = status
+    return list(members), total, page, filters
+
+
+def _render(workshop_id: int, *, error: str | None = None, import_errors: list[str] | None = None,
+            status: int = 200) -> Any:
+    workshop = g.viewer.workshop
+    members, total, page, filters = _filtered_members(workshop_id)
+    classes = db.session.scalars(select(WorkshopClass).where(WorkshopClass.workshop_id == workshop_id)
+                                 .order_by(WorkshopClass.name)).all()
+    groups = db.session.scalars(select(StudyGroup).where(StudyGroup.workshop_id == workshop_id)
+                                .order_by(StudyGroup.name)).all()
+    everyone = db.session.scalars(select(WorkshopMember).where(WorkshopMember.workshop_id == workshop_id)
+                                  .options(joinedload(WorkshopMember.user))).unique().all()
+    by_id = {m.id: m for m in everyone}
+    sizes = dict(db.session.execute(
+        select(WorkshopMember.class_id, func.count()).where(
+            WorkshopMember.workshop_id == workshop_id, WorkshopMember.role == "participant",
+            WorkshopMember.active.is_(True), WorkshopMember.class_id.is_not(None))
+        .group_by(WorkshopMember.class_id)).all())
+    schools = sorted({m.school for m in everyone if m.school})
+    leaders = {grp.leader_member_id for grp in groups if grp.leader_member_id}
+    return render_template(
+        "workshop/people.html", workshop=workshop, viewer=g.viewer, members=members, total=total, page=page,
+        pages=max(1, -(-total // PAGE_SIZE)), filters=filters, classes=classes, groups=groups, by_id=by_id,
+        tutors=[m for m in everyone if m.role == "tutor"], sizes=sizes, schools=schools, leaders=leaders,
+        group_members={grp.id: [m for m in everyone if m.group_id == grp.id] for grp in groups},
+        role_labels=WORKSHOP_ROLE_LABELS, max_class=MAX_CLASS_SIZE, max_cohosts=MAX_COHOSTS, error=error,
+        import_errors=import_errors, lang=_lang(),
+    ), status
+
+
+@bp.route("/<int:workshop_id>/people")
+@workshop_access("host")
+def people(workshop_id: int) -> Any:
+    return _render(workshop_id)
+
+
+# -- classes ----------------------------------------------------------------------------------------
+def _check_tutor(workshop_id: int, member_id: int | None) -> int | None:
+    tutor = _member_field(workshop_id, member_id, "tutor_member_id")
+    if tutor is not None and tutor.role != "tutor":
+        abort(400, description="tutor_member_id: 须为辅导老师 / must be a tutor member")
+    return tutor.id if tutor else None
+
+
+@bp.route("/<int:workshop_id>/people/classes", methods=["POST"])
+@workshop_access("host")
+def create_class(workshop_id: int) -> Any:
+    data = _load(ClassInput())
+    if _taken(WorkshopClass, workshop_id, data["name"]):
+        abort(400, description="name: 已有同名班级 / a class with this name exists")
+    tutor_id = _check_tutor(workshop_id, data["tutor_member_id"])
+    db.session.add(WorkshopClass(workshop_id=workshop_id, name=data["name"], tutor_member_id=tutor_id))
+    db.session.commit()
+    flash("班级已创建 / Class created")
+    return redirect(url_for("workshop.people", workshop_id=workshop_id))
+
+
+@bp.route("/<int:workshop_id>/people/classes/<int:class_id>", methods=["POST"])
+@workshop_access("host")
+def update_class(workshop_id: int, class_id: int) -> Any:
+    klass = _class_or_404(workshop_id, class_id)
+    data = _load(ClassInput())
+    if _taken(WorkshopClass, workshop_id, data["name"], exclude=klass.id):
+        abort(400, description="name: 已有同名班级 / a class with this name exists")
+    klass.name, klass.tutor_member_id = data["name"], _check_tutor(workshop_id, data["tutor_member_id"])
+    db.session.commit()
+    flash("班级已保存 / Class saved")
+    return redirect(url_for("workshop.people", workshop_id=workshop_id))
+
+
+@bp.route("/<int:workshop_id>/people/classes/<int:class_id>/delete", methods=["POST"])
+@workshop_access("host")
+def delete_class(workshop_id: int, class_id: int) -> Any:
+    klass = _class_or_404(workshop_id, class_id)
+    for member in db.session.scalars(select(WorkshopMember).where(WorkshopMember.class_id == klass.id)):
+        member.class_id = None  # through the ORM, so the grades notice the change
+    db.session.delete(klass)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        abort(409, description="班级仍被其他记录使用 / the class is still used by other records")
+    flash("班级已删除 / Class deleted")
+    return redirect(url_for("workshop.people", workshop_id=workshop_id))
+
+
+# -- study groups -----------------------------------------------------------------------------------
+@bp.route("/<int:workshop_id>/people/groups", methods=["POST"])
+@workshop_access("host")
+def create_group(workshop_id: int) -> Any:
+    data = _load(NamedInput())
+    if _taken(StudyGroup, workshop_id, data["name"]):
+        abort(400, description="name: 已有同名研修小组 / a group with this name exists")
+    db.session.add(StudyGroup(workshop_id=workshop_id, name=data["name"]))
+    db.session.commit()
+    flash("研修小组已创建 / Group created")
+    return redirect(url_for("workshop.people", workshop_id=workshop_id))
+
+
+@bp.route("/<int:workshop_id>/people/groups/<int:group_id>", methods=["POST"])
+@workshop_access("host")
+def update_group(workshop_id: int, group_id: int) -> Any:
+    group = _group_or_404(workshop_id, group_id)
+    data = _load(GroupInput())
+    if _taken(StudyGroup, workshop_id, data["name"], exclude=group.id):
+        abort(400, description="name: 已有同名研修小组 / a group with this name exists")
+    leader = _member_field(workshop_id, data["leader_member_id"], "leader_member_id")
+    if leader is not None and leader.group_id != group.id:
+        abort(400, description="leader_member_id: 组长须是本组成员 / the leader must be a member of this group")
+    group.name, group.leader_member_id = data["name"], leader.id if leader else None
+    db.session.commit()
+    flash("研修小组已保存 / Group saved")
+    return redirect(url_for("workshop.people", workshop_id=workshop_id))
+
+
+@bp.route("/<int:workshop_id>/people/groups/<int:group_id>/delete", methods=["POST"])
+@workshop_access("host")
+def delete_group(workshop_id: int, group_id: int) -> Any:
+    group = _group_or_404(workshop_id, group_id)
+    for member in db.session.scalars(select(WorkshopMember).where(WorkshopMember.group_id == group.id)):
+        member.group_id = None
+    db.session.delete(group)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        abort(409, description="研修小组仍被其他记录使用 / the group is still used by other records")
+    flash("研修小组已删除 / Group deleted")
+    return redirect(url_for("workshop.people", workshop_id=workshop_id))
+
+
+# -- one member -------------------------------------------------------------------------------------
+def _leave_groups_not(member: WorkshopMember, group_id: int | None) -> None:
+    """A leader leads only the group they are in."""
+    for group in db.session.scalars(select(StudyGroup).where(StudyGroup.leader_member_id == member.id)):
+        if group.id != group_id:
+            group.leader_member_id = None
+
+
+def _stop_tutoring(member: WorkshopMember) -> None:
+    for klass in db.session.scalars(select(WorkshopClass).where(WorkshopClass.tutor_member_id == member.id)):
+        klass.tutor_member_id = None
+
+
+@bp.route("/<int:workshop_id>/people/members/<int:member_id>", methods=["GET", "POST"])
+@workshop_access("host")
+def edit_member(workshop_id: int, member_id: int) -> Any:
+    member = _member_or_404(workshop_id, member_id)
+    if request.method == "POST":
+        data = _load(MemberInput())
+        role = data["role"]
+        if (role == "host") != (member.role == "host"):
+            abort(400, description="role: 坊主的身份来自课程平台 / the host role comes from the LMS")
+        if role == "cohost" and member.role != "cohost" and _cohosts(workshop_id) >= MAX_COHOSTS:
+            abort(400, description=f"role: 三人行成员最多 {MAX_COHOSTS} 位 / at most {MAX_COHOSTS} core-team members")
+        klass = _class_or_400(workshop_id, data["class_id"])
+        group = _group_or_400(workshop_id, data["group_id"])
+        if (klass is not None and role == "participant" and member.active
+                and (member.class_id != klass.id or member.role != "participant")
+                and _class_size(klass.id, excluding=member.id) >= MAX_CLASS_SIZE):
+            abort(400, description=f"class_id: 班级「{klass.name}」的人数将超过 {MAX_CLASS_SIZE} / "
+                                   f"class would exceed {MAX_CLASS_SIZE}")
+        if role != member.role:
+            if member.role == "tutor":
+                _stop_tutoring(member)
+            member.role, member.role_source = role, "host"
+        member.class_id = klass.id if klass else None
+        member.group_id = group.id if group else None
+        _leave_groups_not(member, member.group_id)
+        member.school, member.town = data["school"], data["town"]
+        db.session.commit()
+        flash("已保存 / Saved")
+        return redirect(url_for("workshop.edit_member", workshop_id=workshop_id, member_id=member_id))
+    classes = db.session.scalars(select(WorkshopClass).where(WorkshopClass.workshop_id == workshop_id)
+                                 .order_by(WorkshopClass.name)).all()
+    groups = db.session.scalars(select(StudyGroup).where(StudyGroup.workshop_id == workshop_id)
+                                .order_by(StudyGroup.name)).all()
+    return render_template("workshop/people_member.html", workshop=g.viewer.workshop, viewer=g.viewer,
+                           member=member, classes=classes, groups=groups, roles=ASSIGNABLE_ROLES,
+                           role_labels=WORKSHOP_ROLE_LABELS, lang=_lang())
+
+
+def _class_or_400(workshop_id: int, class_id: int | None) -> WorkshopClass | None:
+    if class_id is None:
+        return None
+    klass = db.session.get(WorkshopClass, class_id)
+    if klass is None or klass.workshop_id != workshop_id:
+        abort(400, description="class_id: 不是本工作坊的班级 / not a class of this workshop")
+    return klass
+
+
+def _group_or_400(workshop_id: int, group_id: int | None) -> StudyGroup | None:
+    if group_id is None:
+        return None
+    group = db.session.get(StudyGroup, group_id)
+    if group is None or group.workshop_id != workshop_id:
+        abort(400, description="group_id: 不是本工作坊的研修小组 / not a group of this workshop")
+    return group
+
+
+# -- roster sync, import, export -------------------------------------------------------------------
+@bp.route("/<int:workshop_id>/people/sync", methods=["POST"])
+@workshop_access("host")
+def sync_people(workshop_id: int) -> Any:
+    try:
+        result = sync_roster(g.viewer.workshop)
+    except RosterSyncError as exc:
+        return _render(workshop_id, error=str(exc), status=502)
+    except IntegrityError:  # a launch created the same member meanwhile
+        return _render(workshop_id, error="名单同时被修改，请重试 / the roster changed meanwhile: try again",
+                       status=409)
+    flash(f"名单已同步：{result.listed} 人，新增 {result.created}，停用 {result.deactivated} / Roster synced: "
+          f"{result.listed} listed, {result.created} new, {result.deactivated} inactive")
+    return redirect(url_for("workshop.people", workshop_id=workshop_id))
+
+
+def snapshot(workshop_id: int) -> tuple[list[Person], dict[str, WorkshopClass], dict[str, StudyGroup],
+                                        dict[int, WorkshopMember]]:
+    """The workshop as plain data for roster_io (and the ORM objects to apply a plan to)."""
+    members = db.session.scalars(select(WorkshopMember).where(WorkshopMember.workshop_id == workshop_id)
+                                 .options(joinedload(WorkshopMember.user), joinedload(WorkshopMember.workshop_class),
+                                          joinedload(WorkshopMember.group))
+                                 .order_by(ROLE_ORDER, WorkshopMember.id)).unique().all()
+    classes = {c.name: c for c in db.session.scalars(
+        select(WorkshopClass).where(WorkshopClass.workshop_id == workshop_id))}
+    groups = {s.name: s for s in db.session.scalars(select(StudyGroup).where(StudyGroup.workshop_id == workshop_id))}
+    people = []
+    for m in members:
+        people.append(Person(
+            id=m.id, sub=m.user.sub, email=m.user.email, name=m.user.name, roster_name=m.roster_name,
+            school=m.school, town=m.town, class_name=m.workshop_class.name if m.workshop_class else None,
+            group_name=m.group.name if m.group else None, role=m.role, active=m.active,
+            leads={s.name for s in groups.values() if s.leader_member_id == m.id},
+            tutors={c.name for c in classes.values() if c.tutor_member_id == m.id},
+        ))
+    return people, classes, groups, {m.id: m for m in members}
+
+
+def apply_plan(workshop_id: int, plan: Plan, classes: dict[str, WorkshopClass], groups: dict[str, StudyGroup],
+               members: dict[int, WorkshopMember]) -> None:
+    """Write a validated plan in one transaction."""
+    for name in plan.new_classes:
+        classes[name] = WorkshopClass(workshop_id=workshop_id, name=name)
+        db.session.add(classes[name])
+    for name in plan.new_groups:
+        groups[name] = StudyGroup(workshop_id=workshop_id, name=name)
+        db.session.add(groups[name])
+    db.session.flush()
+    for change in plan.changes:
+        member = members[change.person_id]
+        if change.roster_name is not None:
+            member.roster_name = change.roster_name
+        if change.school is not None:
+            member.school = change.school
+        if change.town is not None:
+            member.town = change.town
+        if change.role is not None:
+            if member.role == "tutor":
+                _stop_tutoring(member)
+            member.role, member.role_source = change.role, "host"
+        if change.class_name is not None:
+            member.class_id = classes[change.class_name].id
+        if change.group_name is not None:
+            member.group_id = groups[change.group_name].id
+            _leave_groups_not(member, member.group_id)
+        if change.drop_leadership:
+            _leave_groups_not(member, None)
+        if change.lead_group is not None:
+            groups[change.lead_group].leader_member_id = member.id
+    db.session.flush()
+    for change in plan.changes:  # after role changes, so a tutor who stopped tutoring gets no class back
+        for name in change.tutor_classes:
+            classes[name].tutor_member_id = change.person_id
+    db.session.commit()
+
+
+@bp.route("/<int:workshop_id>/people/import", methods=["POST"])
+@workshop_access("host")
+def import_people(workshop_id: int) -> Any:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _render(workshop_id, import_errors=["file: 请选择文件 / choose a file"], status=400)
+    from .roster_io import MAX_BYTES
+
+    data = upload.stream.read(MAX_BYTES + 1)
+    try:
+        table = read_table(data, upload.filename)
+    except RosterFileError as exc:
+        return _render(workshop_id, import_errors=exc.errors, status=400)
+    people, classes, groups, members = snapshot(workshop_id)
+    plan = plan_import(table, people, classes, groups, max_class_size=MAX_CLASS_SIZE, max_cohosts=MAX_COHOSTS)
+    if not plan.ok:
+        return _render(workshop_id, import_errors=plan.errors, status=400)
+    try:
+        apply_plan(workshop_id, plan, classes, groups, members)
+    except IntegrityError:
+        db.session.rollback()
+        return _render(workshop_id, import_errors=["名单已被同时修改，请重试 / the roster changed meanwhile: "
+                                                   "try again"], status=409)
+    flash(f"已导入 {len(table.rows)} 行：新建班级 {len(plan.new_classes)} 个、研修小组 {len(plan.new_groups)} 个 / "
+          f"Imported {len(table.rows)} rows: {len(plan.new_classes)} new classes, {len(plan.new_groups)} new groups")
+    return redirect(url_for("workshop.people", workshop_id=workshop_id))
+
+
+def _download(data: bytes, name: str, mimetype: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename=roster; filename*=UTF-8''{quote(name)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/<int:workshop_id>/people/export.<fmt>")
+@workshop_access("host")
+def export_people(workshop_id: int, fmt: str) -> Any:
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    people, *_ = snapshot(workshop_id)
+    rows = [export_row(p) for p in people]
+    name = f"{g.viewer.workshop.title}-名单.{fmt}"
+    if fmt == "csv":
+        return _download(to_csv(rows), name, "text/csv")
+    return _download(to_xlsx(rows), name, XLSX)
+
+
+@bp.route("/<int:workshop_id>/people/template.xlsx")
+@workshop_access("host")
+def people_template(workshop_id: int) -> Any:
+    return _download(to_xlsx([], template=True), "名单导入模板.xlsx", XLSX)
+
+

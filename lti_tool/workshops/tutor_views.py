@@ -1,0 +1,224 @@
+"""The tutor's side of assignments (seed 002: 辅导老师 grade assignments): the queue of work to grade
+in their classes (the host: every class, with a filter), who is behind, and the grading form with
+评分 / 退回修改 / 推优.
+
+Decisions where the issue is silent:
+- Pass mark: 60% of the assignment's maximum score (the program documents' default pass mark 60 of
+  100, program-rules.md); a score at or above it is also an "assignment.passed" statement, below it
+  "assignment.failed".
+- "Far below plan": fewer than half of the 学时 planned up to today, where the plan is each dated
+  phase's planned hours, counted in full once it has ended and pro rata while it runs. Phases without
+  dates give no plan, and then nobody is listed for hours.
+- 推优 is a toggle for submitted or graded work, not for work returned for revision; a return clears it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from marshmallow import Schema, ValidationError, fields, validate, validates
+from sqlalchemy import select
+
+from ..extensions import db
+from ..i18n import t
+from ..models import Activity, Phase, Submission, WorkshopClass, WorkshopMember
+from ..statements.events import record_event
+from ..text import markdown
+from .access import workshop_access
+from .assignments import CHINA, assignment_ref, china_time, choice_label, state_label, submission_or_404
+from .forms import errors_text
+from .progress import member_progress
+from .registry import NavLink, register_nav
+from .views import bp
+
+PASS_SHARE = Decimal("0.6")
+BEHIND_SHARE = Decimal("0.5")
+
+register_nav(NavLink("workshop.tutor_queue", "待批改", "To grade",
+                     lambda viewer: viewer.is_tutor or viewer.is_host, order=30))
+
+
+class GradeInput(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(["score", "return", "excellent"]))
+    score = fields.Decimal(load_default=None, allow_none=True, allow_nan=False)
+    comment = fields.String(load_default="", validate=validate.Length(max=5000))
+
+    @validates("score")
+    def _two_places(self, value: Decimal | None, **kwargs: Any) -> None:
+        if value is not None and int(value.as_tuple().exponent) < -2:
+            raise ValidationError("最多两位小数 / at most 2 decimal places")
+
+
+def _scope(viewer: Any, class_id: int | None) -> list[WorkshopMember]:
+    """Members whose work this viewer grades: a tutor's own classes, the host's whole workshop."""
+    query = select(WorkshopMember).where(WorkshopMember.workshop_id == viewer.workshop.id,
+                                         WorkshopMember.role == "participant", WorkshopMember.active.is_(True))
+    if viewer.is_host:
+        if class_id is not None:
+            query = query.where(WorkshopMember.class_id == class_id)
+    else:
+        allowed = viewer.class_ids if class_id is None else (viewer.class_ids & {class_id})
+        if not allowed:
+            return []
+        query = query.where(WorkshopMember.class_id.in_(list(allowed)))
+    return list(db.session.scalars(query.order_by(WorkshopMember.id)))
+
+
+def planned_hours_to_date(phases: list[Phase], today: date) -> Decimal:
+    total = Decimal(0)
+    for phase in phases:
+        if phase.starts_on is None or phase.ends_on is None or phase.starts_on > today:
+            continue
+        planned = Decimal(phase.planned_hours or 0)
+        if phase.ends_on <= today:
+            total += planned
+        else:
+            days = Decimal((phase.ends_on - phase.starts_on).days + 1)
+            total += planned * Decimal((today - phase.starts_on).days + 1) / days
+    return total.quantize(Decimal("0.01"))
+
+
+@bp.route("/<int:workshop_id>/queue")
+@workshop_access("tutor")
+def tutor_queue(workshop_id: int) -> Any:
+    viewer = g.viewer
+    classes = list(db.session.scalars(
+        select(WorkshopClass).where(WorkshopClass.workshop_id == workshop_id).order_by(WorkshopClass.name)))
+    if not viewer.is_host:
+        classes = [c for c in classes if c.id in viewer.class_ids]
+    class_id = None
+    raw_class = request.args.get("class_id", "")
+    if raw_class:
+        if not raw_class.isdigit() or int(raw_class) not in {c.id for c in classes}:
+            abort(400, description="class_id: " + t("不是您的班级", "not one of your classes"))
+        class_id = int(raw_class)
+    members = _scope(viewer, class_id)
+    by_id = {m.id: m for m in members}
+    activities = {a.id: a for a in db.session.scalars(
+        select(Activity).where(Activity.workshop_id == workshop_id, Activity.kind == "assignment")
+        .order_by(Activity.position))}
+    subs = list(db.session.scalars(
+        select(Submission).where(Submission.activity_id.in_(list(activities)), Submission.member_id.in_(list(by_id)))
+        .order_by(Submission.submitted_at, Submission.id))) if activities and by_id else []
+    pending = [s for s in subs if s.state == "submitted"]
+    done = [s for s in subs if s.state != "submitted"]
+    counts = {"submitted": len(pending), "returned": sum(s.state == "returned" for s in subs),
+              "graded": sum(s.state == "graded" for s in subs), "excellent": sum(s.excellent for s in subs)}
+    submitted_pairs = {(s.member_id, s.activity_id) for s in subs}
+    required = [a for a in activities.values() if a.required]
+    phases = list(db.session.scalars(select(Phase).where(Phase.workshop_id == workshop_id)))
+    plan = planned_hours_to_date(phases, datetime.now(UTC).astimezone(CHINA).date())
+    behind = []
+    for member in members:
+        missing = [a for a in required if (member.id, a.id) not in submitted_pairs]
+        hours = member_progress(viewer.workshop, member).hours if plan > 0 else None
+        low = hours is not None and hours < plan * BEHIND_SHARE
+        if missing or low:
+            behind.append({"member": member, "missing": missing, "hours": hours, "low": low})
+    return render_template(
+        "workshop/tutor_queue.html", workshop=viewer.workshop, viewer=viewer, classes=classes, class_id=class_id,
+        pending=pending, done=done, counts=counts, activities=activities, members=by_id, behind=behind,
+        plan=plan, china_time=china_time, state_label=state_label, lang=session.get("lang", "zh"),
+    )
+
+
+def _gradable(workshop_id: int, submission_id: int) -> Submission:
+    """A submission this viewer may grade: a tutor of the submitter's class or a host. Someone who
+    may see the member (a group leader) gets 403; anyone else 404, as if it did not exist."""
+    viewer = g.viewer
+    sub = submission_or_404(workshop_id, submission_id)
+    if not viewer.can_grade_member(sub.member):
+        if viewer.can_see_member(sub.member) and sub.member_id != viewer.member.id:
+            abort(403, description=t("只有本班辅导老师或坊主可以批改", "Only the class tutor or the host may grade"))
+        abort(404)
+    return sub
+
+
+def _grade_page(sub: Submission, error: str | None = None, form: dict[str, Any] | None = None,
+                status: int = 200) -> Any:
+    viewer = g.viewer
+    activity = db.session.get(Activity, sub.activity_id)
+    return render_template(
+        "workshop/tutor_grade.html", workshop=viewer.workshop, viewer=viewer, sub=sub, activity=activity,
+        member=sub.member, versions=list(reversed(sub.versions)), china_time=china_time, state_label=state_label,
+        choice_label=choice_label, markdown=markdown, error=error, form=form or {},
+        pass_mark=(Decimal(activity.max_score) * PASS_SHARE).quantize(Decimal("0.01")) if activity else None,
+        lang=session.get("lang", "zh"),
+    ), status
+
+
+@bp.route("/<int:workshop_id>/submissions/<int:submission_id>")
+@workshop_access("tutor")
+def grade_submission(workshop_id: int, submission_id: int) -> Any:
+    return _grade_page(_gradable(workshop_id, submission_id))
+
+
+@bp.route("/<int:workshop_id>/submissions/<int:submission_id>/grade", methods=["POST"])
+@workshop_access("tutor")
+def grade_post(workshop_id: int, submission_id: int) -> Any:
+    viewer = g.viewer
+    sub = _gradable(workshop_id, submission_id)
+    activity = db.session.get(Activity, sub.activity_id)
+    assert activity is not None
+    raw = {k: v for k, v in request.form.items() if k in ("action", "score", "comment") and v != ""}
+    try:
+        data = GradeInput().load(raw)
+    except ValidationError as exc:
+        return _grade_page(sub, errors_text(exc), raw, 400)
+    comment = data["comment"].strip()
+    current = next((v for v in sub.versions if v.version == sub.version), None)
+    now = datetime.now(UTC)
+    action = data["action"]
+    events: list[tuple[str, dict[str, Any]]] = []
+    maximum = Decimal(activity.max_score)
+    if action == "score":
+        score = data["score"]
+        if score is None:
+            return _grade_page(sub, "score: " + t("请填写分数", "a score is required"), raw, 400)
+        if not Decimal(0) <= score <= maximum:
+            return _grade_page(sub, "score: " + t(f"分数须在 0 到 {maximum} 之间", f"must be between 0 and {maximum}"),
+                               raw, 400)
+        score = score.quantize(Decimal("0.01"))
+        unchanged = sub.state == "graded" and sub.score == score and (sub.comment or "") == comment
+        if not unchanged:  # a second click with the same grade is no new decision
+            sub.state, sub.score, sub.comment = "graded", score, comment or None
+            sub.graded_by_id, sub.graded_at = viewer.member.id, now
+            sub.review_revision += 1
+            if current is not None:
+                current.outcome, current.score, current.feedback = "graded", score, comment or None
+            result = {"raw": score, "max": maximum, "comment": comment}
+            events = [("assignment.scored", result),
+                      ("assignment.passed" if score >= maximum * PASS_SHARE else "assignment.failed", result)]
+        message = t("已评分", "Graded")
+    elif action == "return":
+        if not comment:
+            return _grade_page(sub, "comment: " + t("退回修改时请写明修改意见", "say what to revise when returning"),
+                               raw, 400)
+        if sub.state == "returned" and (sub.comment or "") == comment:
+            message = t("已退回修改", "Returned for revision")
+        else:
+            sub.state, sub.comment, sub.score, sub.excellent = "returned", comment, None, False
+            sub.graded_by_id, sub.graded_at = viewer.member.id, now
+            sub.review_revision += 1
+            if current is not None:
+                current.outcome, current.score, current.feedback = "returned", None, comment
+            events = [("assignment.returned", {})]
+            message = t("已退回修改", "Returned for revision")
+    else:
+        if sub.state == "returned":
+            refused = t("已退回修改的作业不能推优", "work returned for revision cannot be recommended")
+            return _grade_page(sub, "action: " + refused, raw, 400)
+        sub.excellent = not sub.excellent
+        message = (t("已推优", "Recommended as excellent") if sub.excellent
+                   else t("已取消推优", "Recommendation withdrawn"))
+    db.session.commit()
+    ref = assignment_ref(activity)
+    for kind, result in events:
+        # One statement per decision: the revision in the key makes a changed score a new statement.
+        record_event(kind, viewer.workshop, sub.member, ref,
+                     key=f"{sub.id}:v{sub.version}:r{sub.review_revision}", data=result)
+    flash(message)
+    return redirect(url_for("workshop.grade_submission", workshop_id=workshop_id, submission_id=sub.id))
