@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from xapi import HoursRule, hours_from_seconds
 
@@ -89,6 +89,9 @@ class WorkshopFacts:
         return None
 
 
+NARROW_LIMIT = 50
+
+
 def gather(workshop: Workshop, members: list[WorkshopMember]) -> WorkshopFacts:
     activities = list(db.session.scalars(
         select(Activity).where(Activity.workshop_id == workshop.id).order_by(Activity.position, Activity.id)))
@@ -97,11 +100,15 @@ def gather(workshop: Workshop, members: list[WorkshopMember]) -> WorkshopFacts:
     videos = {activity_iri("video", a.id): a for a in activities if a.kind == "video"}
     readings = {activity_iri("reading", a.id): a for a in activities if a.kind == "reading"}
     ids = list(by_member)
+    # One learner's page (my grade) reads that learner's rows only; the whole cohort reads all rows
+    # once rather than sending thousands of ids to the database.
+    few = len(ids) <= NARROW_LIMIT
 
     if videos and by_actor:
         for actor_key, video_id, seconds in db.session.execute(
             select(VideoProgress.actor_key, VideoProgress.video_id, VideoProgress.watched_seconds)
-            .where(VideoProgress.video_id.in_(list(videos)))
+            .where(VideoProgress.video_id.in_(list(videos)),
+                   VideoProgress.actor_key.in_(list(by_actor)) if few else true())
         ):
             facts = by_actor.get(actor_key)
             if facts is not None:
@@ -111,14 +118,16 @@ def gather(workshop: Workshop, members: list[WorkshopMember]) -> WorkshopFacts:
     if readings and by_actor:
         for actor_key, object_id in db.session.execute(
             select(Statement.actor_key, Statement.object_id).distinct()
-            .where(Statement.object_id.in_(list(readings)), Statement.voided.is_(False))
+            .where(Statement.object_id.in_(list(readings)), Statement.voided.is_(False),
+                   Statement.actor_key.in_(list(by_actor)) if few else true())
         ):
             if actor_key in by_actor:
                 by_actor[actor_key].opened.add(readings[object_id].id)
     for author_id, activity_id, is_thread, count in db.session.execute(
         select(Post.author_id, Post.activity_id, Post.parent_id.is_(None), func.count())
         .join(Activity, Activity.id == Post.activity_id)
-        .where(Activity.workshop_id == workshop.id, Post.hidden.is_(False))
+        .where(Activity.workshop_id == workshop.id, Post.hidden.is_(False),
+               Post.author_id.in_(ids) if few else true())
         .group_by(Post.author_id, Post.activity_id, Post.parent_id.is_(None))
     ):
         facts = by_member.get(author_id)
@@ -133,7 +142,8 @@ def gather(workshop: Workshop, members: list[WorkshopMember]) -> WorkshopFacts:
     # Plain rows, not ORM objects: a city workshop has tens of thousands of submissions.
     for member_id, activity_id, state, score, excellent in db.session.execute(
         select(Submission.member_id, Submission.activity_id, Submission.state, Submission.score,
-               Submission.excellent).where(Submission.activity_id.in_(list(assignments)))
+               Submission.excellent).where(Submission.activity_id.in_(list(assignments)),
+                                           Submission.member_id.in_(ids) if few else true())
     ):
         facts = by_member.get(member_id)
         if facts is None:

@@ -60,7 +60,9 @@ def graded_members(workshop: Workshop) -> list[WorkshopMember]:
     # Loaded with their user, class and group in three queries, not three per member.
     return list(db.session.scalars(
         select(WorkshopMember).where(WorkshopMember.workshop_id == workshop.id,
-                                     WorkshopMember.role.in_(GRADED_ROLES)).order_by(WorkshopMember.id)
+                                     WorkshopMember.role.in_(GRADED_ROLES),
+                                     # Left the course (roster sync): kept, but no longer graded.
+                                     WorkshopMember.active.is_(True)).order_by(WorkshopMember.id)
         .options(selectinload(WorkshopMember.user), selectinload(WorkshopMember.workshop_class),
                  selectinload(WorkshopMember.group))))
 
@@ -71,6 +73,21 @@ def cohort(workshop: Workshop, policy: Policy) -> tuple[list[WorkshopMember], li
     mapping = mapping_for(policy, feed_choices(workshop))
     slots = policy_slots(policy)
     return members, [build_record(policy, wf, wf.members[m.id], mapping, slots) for m in members]
+
+
+def what_if_records(workshop: Workshop, policy: Policy,
+                    member: WorkshopMember) -> tuple[LearnerRecord | None, list[LearnerRecord]]:
+    """The member's record and the cohort `what_if` must see. Only share caps and outstanding
+    learners rank people against each other; without them one learner's result depends on their
+    own records alone, so a participant's page reads one person's facts, not the workshop's."""
+    if policy.share_caps or policy.outstanding is not None:
+        _, records = cohort(workshop, policy)
+    else:
+        wf = gather(workshop, [member])
+        records = [build_record(policy, wf, wf.members[member.id], mapping_for(policy, feed_choices(workshop)),
+                                policy_slots(policy))]
+    mine = next((r for r in records if r.learner == str(member.id)), None)
+    return mine, records
 
 
 def recompute(workshop: Workshop) -> list[LearnerResult]:

@@ -16,7 +16,7 @@ from ..models import GradeResult, StudyGroup, WorkshopClass, WorkshopMember
 from ..workshops.access import Viewer, workshop_access
 from ..workshops.registry import NavLink, register_nav
 from ..workshops.views import bp
-from .service import NoPolicy, cohort, ensure_fresh, stored_results, workshop_policy
+from .service import NoPolicy, ensure_fresh, stored_results, what_if_records, workshop_policy
 
 PAGE_SIZE = 50
 
@@ -27,7 +27,7 @@ register_nav(NavLink("workshop.my_grade", "我的成绩", "My grade", lambda v: 
 def visible_members(viewer: Viewer) -> list[WorkshopMember]:
     """Graded members this viewer may see: the host everyone, a tutor their classes."""
     query = select(WorkshopMember).where(WorkshopMember.workshop_id == viewer.workshop.id,
-                                         WorkshopMember.role == "participant")
+                                         WorkshopMember.role == "participant", WorkshopMember.active.is_(True))
     if not viewer.is_host:
         if not viewer.class_ids:
             return []
@@ -120,8 +120,7 @@ def _explanation_page(viewer: Viewer, member: WorkshopMember) -> Any:
         except NoPolicy:
             policy = None
         if policy is not None:
-            _, records = cohort(workshop, policy)
-            mine = next((r for r in records if r.learner == str(member.id)), None)
+            mine, records = what_if_records(workshop, policy, member)
             if mine is not None:
                 needs = what_if(policy, mine, records)
     lang = session.get("lang", "zh")

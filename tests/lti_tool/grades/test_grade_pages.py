@@ -23,11 +23,12 @@ from lti_tool.models import (
     ManualScore,
     Submission,
     User,
+    Workshop,
     WorkshopClass,
     WorkshopMember,
 )
 
-from ...fixtures.lti import LtiHarness, lti_harness
+from ...fixtures.lti import LtiHarness, keep_members, lti_harness
 from ..workshops.test_pages import XSS, csrf, host_setup
 
 
@@ -64,6 +65,7 @@ def graded_workshop(lti: LtiHarness) -> tuple[Any, str, Any]:
     add_activity(host, base, kind="reading", title="拓展阅读", body="读一读")
     learner = lti.driver()
     learner.launch("wanglihua")
+    keep_members(lti, int(base.rsplit("/", 1)[1]), "maxiaoyan", "wanglihua")
     with lti.tool_app.app_context():
         video, assignment, reading = db.session.scalars(select(Activity).order_by(Activity.id)).all()
         ids = video.id, assignment.id, reading.id
@@ -85,7 +87,8 @@ def test_participant_grade_is_computed_from_records_and_explained(lti: LtiHarnes
     assert 'id="total">94.00<' in page.text and 'id="band">优秀<' in page.text
     assert "必做任务" in page.text and "74.00" in page.text
     with lti.tool_app.app_context():
-        row = db.session.scalars(select(GradeResult)).one()
+        # The host's launch synced the course roster (NRPS): every participant has a row.
+        row = db.session.scalars(select(GradeResult).where(GradeResult.member_id == member(lti, "王丽华").id)).one()
         assert row.total == Decimal("94.00") and row.passed
         assert Decimal(row.explanation["record"]["scores"]["required"]) == Decimal("92.5")
 
@@ -198,3 +201,24 @@ def test_credit_export_has_chinese_headers_and_neutralises_formulas(lti: LtiHarn
     assert values[1][0] == "姓名" and any(v[0] == "王丽华" and v[5] == "94.00" for v in values[2:])
     table = host.get(base + "/grades").text
     assert "<script>alert" not in table  # the school is shown escaped
+
+
+def test_one_learners_records_match_the_cohorts(lti: LtiHarness) -> None:
+    """The my-grade page reads one learner's rows when no rule ranks learners (zhenjiang-80-20);
+    the record must be the one the whole-cohort pass builds, including the shared facts (whether
+    a session's attendance was taken) that come from other people's rows."""
+    graded_workshop(lti)
+    lti.driver().launch("lijianguo")
+    from lti_tool.grades.service import cohort, what_if_records, workshop_policy
+
+    with lti.tool_app.app_context():
+        wang, li = member(lti, "王丽华"), member(lti, "李建国")
+        workshop = db.session.get(Workshop, wang.workshop_id)
+        policy = workshop_policy(workshop)
+        assert not policy.share_caps and policy.outstanding is None
+        _, everyone = cohort(workshop, policy)
+        for person in (wang, li):
+            mine, seen = what_if_records(workshop, policy, person)
+            assert seen == [mine]  # the narrow path was taken
+            assert mine == next(r for r in everyone if r.learner == str(person.id))
+        assert Decimal(next(r for r in everyone if r.learner == str(wang.id)).scores["required"]) == Decimal("92.5")

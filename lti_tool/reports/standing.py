@@ -1,0 +1,122 @@
+"""Where each learner stands today: not started, behind, on track or done, and why.
+
+Built on `grades.facts.gather`, the grade engine's inputs, so a report never disagrees with a grade:
+the hours here are the hours the engine credits (video union + offline attendance).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from ..grades.facts import ZERO, MemberFacts, WorkshopFacts
+from ..models import Activity, Phase, Workshop
+
+CHINA = ZoneInfo("Asia/Shanghai")
+# Below this share of the hours expected by today, a learner is behind (a week's slack in a
+# 16-week phase is about 6 %; 80 % leaves room for a busy fortnight without crying wolf).
+BEHIND_SHARE = Decimal("0.8")
+STATUSES = ("not_started", "behind", "on_track", "done")
+STATUS_LABELS = {"not_started": ("未开始", "not started"), "behind": ("落后", "behind"),
+                 "on_track": ("进度正常", "on track"), "done": ("已完成", "done")}
+KIND_LABELS = {"video": "视频", "reading": "阅读", "discussion": "讨论", "assignment": "作业", "offline": "线下研修"}
+
+
+def china_today() -> date:
+    return datetime.now(CHINA).date()
+
+
+@dataclass
+class Standing:
+    facts: MemberFacts
+    hours: Decimal
+    expected: Decimal | None  # hours expected by today from the phase plan; None without dates
+    required_total: int
+    missing: list[Activity]  # required activities due by today and not done
+    status: str
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def member(self):  # type: ignore[no-untyped-def]
+        return self.facts.member
+
+    @property
+    def hours_shown(self) -> Decimal:
+        return self.hours.quantize(Decimal("0.01"))
+
+    @property
+    def posts(self) -> int:
+        return self.facts.threads + self.facts.replies
+
+
+def expected_hours(workshop: Workshop, phases: Sequence[Phase], today: date) -> Decimal | None:
+    """The share of the required hours the phase plan puts before today (seed 004 方案4: phases of
+    5 + 16 + 4 学时 with dates). A phase under way counts pro rata by days."""
+    dated = [p for p in phases if p.starts_on and p.ends_on and p.ends_on >= p.starts_on]
+    planned = sum((Decimal(p.planned_hours or 0) for p in dated), ZERO)
+    if not dated or planned <= 0:
+        return None
+    due = ZERO
+    for p in dated:
+        assert p.starts_on is not None and p.ends_on is not None
+        if today > p.ends_on:
+            due += Decimal(p.planned_hours or 0)
+        elif today >= p.starts_on:
+            days = Decimal((p.ends_on - p.starts_on).days + 1)
+            due += Decimal(p.planned_hours or 0) * Decimal((today - p.starts_on).days + 1) / days
+    return (Decimal(workshop.required_hours or 0) * due / planned).quantize(Decimal("0.1"))
+
+
+def _done(wf: WorkshopFacts, facts: MemberFacts, activity: Activity) -> bool | None:
+    """Done for a progress report: submitted (not yet graded) counts, unlike for a grade."""
+    if activity.kind == "assignment":
+        return activity.id in facts.submitted
+    if activity.kind == "offline":
+        if activity.id not in wf.taken:
+            return None
+        return facts.attended.get(activity.id, ZERO) > 0
+    completion = wf.completion(facts, activity)
+    return None if completion is None else completion >= 1
+
+
+def _is_due(activity: Activity, phase_end: dict[int, date], today: date) -> bool:
+    if activity.kind == "assignment" and activity.due_at is not None:
+        return activity.due_at.astimezone(CHINA).date() < today
+    if activity.kind == "offline" and activity.session_date is not None:
+        return activity.session_date < today
+    end = phase_end.get(activity.phase_id) if activity.phase_id is not None else None
+    return end is not None and end < today
+
+
+def standings(wf: WorkshopFacts, phases: Sequence[Phase], today: date | None = None) -> list[Standing]:
+    today = today or china_today()
+    expected = expected_hours(wf.workshop, phases, today)
+    phase_end = {p.id: p.ends_on for p in phases if p.ends_on}
+    required = [a for a in wf.activities if a.required]
+    required_hours = Decimal(wf.workshop.required_hours or 0)
+    out = []
+    for facts in wf.members.values():
+        hours = wf.video_hours(facts) + wf.offline_hours(facts)
+        done = {a.id: _done(wf, facts, a) for a in required}
+        missing = [a for a in required if done[a.id] is False and _is_due(a, phase_end, today)]
+        started = hours > 0 or facts.threads or facts.replies or facts.submitted or facts.opened or any(
+            h > 0 for h in facts.attended.values())
+        reasons = []
+        if expected is not None and hours < expected * BEHIND_SHARE:
+            reasons.append(f"学时 {hours.quantize(Decimal('0.1'))}，应达 {expected}")
+        if missing:
+            reasons.append("未完成：" + "、".join(f"{a.title}（{KIND_LABELS.get(a.kind, a.kind)}）" for a in missing))
+        if not started:
+            status = "not_started"
+        elif hours >= required_hours and all(done[a.id] is not False for a in required):
+            status = "done"
+        elif reasons:
+            status = "behind"
+        else:
+            status = "on_track"
+        out.append(Standing(facts=facts, hours=hours, expected=expected, required_total=len(required),
+                            missing=missing, status=status, reasons=reasons))
+    return out

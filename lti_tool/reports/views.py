@@ -1,0 +1,84 @@
+"""情况通报 pages: the report for a period (printable), its XLSX, and the text for a WeChat group.
+Hosts report on the workshop or one class; tutors on their own classes only."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import abort, g, render_template, request, session
+from sqlalchemy import select
+
+from ..extensions import db
+from ..grades.views import csv_response
+from ..models import WorkshopClass
+from ..workshops.access import Viewer, workshop_access
+from ..workshops.registry import NavLink, register_nav
+from ..workshops.views import bp
+from .progress_report import build_report, wechat_text
+from .standing import STATUS_LABELS, china_today
+from .xlsx import report_xlsx
+
+MAX_DAYS = 366
+register_nav(NavLink("workshop.progress_report", "情况通报", "Progress report",
+                     lambda v: v.is_host or v.is_tutor, order=75))
+
+
+def _date(name: str, default: date) -> date:
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        abort(400, description=f"{name}: 日期格式应为 YYYY-MM-DD / expected a date YYYY-MM-DD, got {raw[:20]!r}")
+
+
+def _period() -> tuple[date, date]:
+    today = china_today()
+    end = _date("to", today)
+    start = _date("from", end - timedelta(days=6))
+    if start > end:
+        abort(400, description="from: 开始日期晚于结束日期 / the start is after the end")
+    if (end - start).days >= MAX_DAYS:
+        abort(400, description=f"from: 时段不能超过 {MAX_DAYS} 天 / at most {MAX_DAYS} days")
+    return start, end
+
+
+def _classes(viewer: Viewer) -> tuple[list[int] | None, list[WorkshopClass]]:
+    """The classes in scope (None = the whole workshop) and those the viewer may choose from."""
+    query = select(WorkshopClass).where(WorkshopClass.workshop_id == viewer.workshop.id).order_by(WorkshopClass.name)
+    if not viewer.is_host:
+        query = query.where(WorkshopClass.id.in_(viewer.class_ids))
+    choices = list(db.session.scalars(query))
+    raw = (request.args.get("class") or "").strip()
+    if raw:
+        if not raw.isdigit() or int(raw) not in {c.id for c in choices}:
+            # Another workshop's class, or one this tutor does not run: as if it did not exist.
+            abort(404)
+        return [int(raw)], choices
+    return (None if viewer.is_host else sorted(viewer.class_ids)), choices
+
+
+@bp.route("/<int:workshop_id>/report")
+@workshop_access("tutor")
+def progress_report(workshop_id: int) -> Any:
+    viewer: Viewer = g.viewer
+    start, end = _period()
+    class_ids, choices = _classes(viewer)
+    report = build_report(viewer.workshop, class_ids, start, end)
+    return render_template("reports/progress.html", workshop=viewer.workshop, viewer=viewer, report=report,
+                           text=wechat_text(report), choices=choices, chosen=request.args.get("class", ""),
+                           labels=STATUS_LABELS, lang=session.get("lang", "zh"))
+
+
+@bp.route("/<int:workshop_id>/report.xlsx")
+@workshop_access("tutor")
+def progress_report_xlsx(workshop_id: int) -> Any:
+    viewer: Viewer = g.viewer
+    start, end = _period()
+    class_ids, _ = _classes(viewer)
+    report = build_report(viewer.workshop, class_ids, start, end)
+    name = f"{viewer.workshop.title}-情况通报-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
+    return csv_response(report_xlsx(report), name,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
