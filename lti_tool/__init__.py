@@ -12,10 +12,11 @@ from typing import Any
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from .config import load_config
 from .extensions import db, migrate
-from .i18n import current_lang, t
+from .i18n import current_lang, init_babel, t
 from .keys import KeyStore
 from .lti.jwks import PlatformKeys
 from .sessions import IframeSessionInterface
@@ -29,6 +30,12 @@ class Services:
     platform_keys: PlatformKeys
     landing: Any
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+class DatabaseId(IntegerConverter):
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -47,6 +54,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # Behind Nginx/TLS: honour X-Forwarded-Proto/Host so cookies get SameSite=None; Secure.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
 
+    # Ids in URLs are database integers: a number past 2**31-1 is a 404, not an overflow in the driver.
+    app.url_map.converters["int"] = DatabaseId
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
 
@@ -65,6 +74,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .grades.stale import install as watch_grade_inputs
 
     watch_grade_inputs()
+    init_babel(app)
     app.jinja_env.globals.update(t=t, current_lang=current_lang)
 
     from .lti.registration import bp as registration_bp
@@ -80,7 +90,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(xapi_admin_bp)
 
     from .grades import routes as grade_routes  # noqa: F401 - routes register on import
-    from .workshops import host_views, learner_views, video_intake  # noqa: F401
+    from .reports import views as report_views  # noqa: F401
+    from .workshops import features, host_views, learner_views, video_intake  # noqa: F401
     from .workshops.views import bp as workshop_bp
 
     app.register_blueprint(workshop_bp)
@@ -100,6 +111,10 @@ def _register_error_pages(app: Flask) -> None:
     def http_error(exc: HTTPException) -> Any:
         if request.accept_mimetypes.best == "application/json" or request.path.startswith("/xapi"):
             return {"error": exc.name, "message": exc.description}, exc.code
+        if exc.code == 413:
+            # Werkzeug's text is English and names no limit; the participant needs both.
+            mb = app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)
+            exc.description = f"文件太大：上限 {mb} MB / The file is too large: the limit is {mb} MB"
         lang = current_lang()
         return (
             render_template("lti/error.html", code=exc.code, message=exc.description, lang=lang),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from typing import Any
@@ -15,7 +16,19 @@ def _app() -> Any:
     return create_app()
 
 
-@click.group()
+class _Main(click.Group):
+    """Bad configuration ends every command with one line naming the variable, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from .config import ConfigError
+
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise click.ClickException(f"configuration: {exc}") from None
+
+
+@click.group(cls=_Main)
 def main() -> None:
     """研修 Yanxiu — LTI 1.3 teacher-training workshops."""
 
@@ -70,10 +83,48 @@ def serve(host: str, port: int, workers: int, threads: int, forwarder_thread: bo
     """Run the production WSGI server (gunicorn), never Flask's debug server."""
     from .server import run_gunicorn
 
+    _preflight()
     if forwarder_thread is None:
         # Several workers: run `yanxiu xapi forward` as its own process instead.
         forwarder_thread = workers == 1
     run_gunicorn(host=host, port=port, workers=workers, threads=threads, forwarder_thread=forwarder_thread)
+
+
+def _check_database(app: Any) -> None:
+    """One line naming YANXIU_DATABASE_URL (password masked) when the database cannot be used."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .extensions import db
+
+    with app.app_context():
+        try:
+            db.session.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            raise click.ClickException(
+                f"YANXIU_DATABASE_URL: cannot use {_safe_url(app.config['SQLALCHEMY_DATABASE_URI'])}: {reason}"
+            ) from None
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _preflight() -> None:
+    """Check the database and Redis once, in the master, before any worker starts.
+
+    Workers import the app after the fork; a worker that cannot start makes gunicorn halt with a
+    traceback per worker. Checking here gives one line naming the variable (passwords masked).
+    """
+    app = _app()
+    _check_database(app)
+    if app.config.get("REDIS_URL"):
+        from .lti.storage_redis import check_redis
+
+        try:
+            check_redis(app.config["REDIS_URL"])
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from None
 
 
 @main.command()
@@ -184,6 +235,17 @@ def _mount_groups() -> None:
 
     main.add_command(grade)
     main.add_command(xapi)
+    # The forwarder's loop survives database hiccups by design; a database that is wrong from the
+    # start must instead stop it at once with one line, as `serve` does.
+    forward = xapi.commands["forward"]
+    loop = forward.callback
+    assert loop is not None
+
+    def checked_forward(*args: Any, **kwargs: Any) -> Any:
+        _check_database(_app())
+        return loop(*args, **kwargs)
+
+    forward.callback = functools.update_wrapper(checked_forward, loop)
 
 
 _mount_groups()

@@ -32,6 +32,23 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+def _check_redis_url(url: str) -> None:
+    """Refuse a malformed URL at startup, naming the variable (reachability: `yanxiu serve`)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a non-numeric port
+    except ValueError as exc:
+        raise ConfigError(f"YANXIU_REDIS_URL is not a valid URL: {exc}") from None
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(
+            f"YANXIU_REDIS_URL must start with redis://, rediss:// or unix://, got {parts.scheme or 'no'} scheme"
+        )
+    if parts.scheme != "unix" and not parts.hostname:
+        raise ConfigError("YANXIU_REDIS_URL has no host (expected redis://[:password@]host[:port]/db)")
+
+
 def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     env = os.environ
     overrides = dict(overrides or {})
@@ -47,7 +64,9 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         "SQLALCHEMY_DATABASE_URI": db_url,
         "SECRET_KEY": env.get("YANXIU_SECRET_KEY") or None,
         "BASE_URL": (env.get("YANXIU_BASE_URL") or "").rstrip("/") or None,
+        # Production profile: LTI state/nonces/launch data and platform key sets in Redis.
         "REDIS_URL": env.get("YANXIU_REDIS_URL") or None,
+        "REDIS_PREFIX": env.get("YANXIU_REDIS_PREFIX", "yanxiu:"),
         "UPLOAD_MAX_BYTES": int(env.get("YANXIU_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)),
         # Moodle's id_token lives 60 s: tolerate small clock skew, never large (platform-facts).
         "LTI_CLOCK_SKEW_SECONDS": int(env.get("YANXIU_LTI_CLOCK_SKEW_SECONDS", 10)),
@@ -62,6 +81,8 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
     cfg.update(overrides)
     if not cfg["SECRET_KEY"]:
         cfg["SECRET_KEY"] = _secret_key(instance_path)
+    if cfg["REDIS_URL"]:
+        _check_redis_url(cfg["REDIS_URL"])
     cfg["DEVLMS_ENABLED"] = cfg["YANXIU_ENV"] in ("development", "demo")
     if cfg["YANXIU_ENV"] == "production" and cfg.get("DEVLMS_ENABLED_OVERRIDE"):
         raise ConfigError("the development LMS cannot be enabled when YANXIU_ENV=production")

@@ -45,6 +45,8 @@ class KeyStore:
     def __init__(self, secret_key: str, grace: timedelta) -> None:
         self._secret_key = secret_key
         self._grace = grace
+        # Loading an RSA key checks it (tens of ms): done once per key and process, not per launch.
+        self._loaded: dict[str, tuple[Any, str]] = {}
 
     def signing_key(self) -> ToolKey:
         key = db.session.scalars(
@@ -56,13 +58,24 @@ class KeyStore:
             db.session.commit()
         return key
 
+    def _load(self, key: ToolKey) -> tuple[Any, str]:
+        found = self._loaded.get(key.kid)
+        if found is None:
+            private = serialization.load_pem_private_key(
+                key.private_pem_encrypted.encode(), password=_passphrase(self._secret_key)
+            )
+            pem = private.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ).decode()
+            found = self._loaded[key.kid] = (private, pem)
+        return found
+
     def private_pem(self, key: ToolKey) -> str:
-        private = serialization.load_pem_private_key(
-            key.private_pem_encrypted.encode(), password=_passphrase(self._secret_key)
-        )
-        return private.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ).decode()
+        return self._load(key)[1]
+
+    def private_key(self, key: ToolKey) -> Any:
+        """The loaded key object, for signing without parsing the PEM again."""
+        return self._load(key)[0]
 
     def jwks(self, now: datetime | None = None) -> dict[str, list[dict[str, Any]]]:
         now = now or datetime.now(UTC)

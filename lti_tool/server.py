@@ -17,6 +17,11 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def load_config(self) -> None:
         for key, value in self._options.items():
             self.cfg.set(key, value)
+        if "control_socket_disable" in self.cfg.settings and "control_socket_disable" not in self._options:
+            # gunicorn ≥ 24 opens a control socket at ~/.gunicorn/gunicorn.ctl, one path for every
+            # server of the user (two `yanxiu serve` would share it; systemd's ProtectHome forbids
+            # it) and slowing shutdown by seconds. Nothing here uses it.
+            self.cfg.set("control_socket_disable", True)
 
     def load(self) -> Any:
         return self._factory()
@@ -55,7 +60,8 @@ def run_gunicorn(
         "timeout": 60,
         "graceful_timeout": 10,
         "accesslog": "-",
-        "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
+        # %(p)s is the worker's pid: with several workers, it shows which one served a request.
+        "access_log_format": '%(h)s %(p)s "%(r)s" %(s)s %(b)s %(M)sms',
         # Workers import the app after fork: no shared DB connections or threads across processes.
         "preload_app": False,
     }

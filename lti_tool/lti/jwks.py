@@ -69,3 +69,14 @@ class PlatformKeys:
         with self._lock:
             self._missing.setdefault(url, set()).add(kid)
         raise LtiError("unknown_key", kid)
+
+
+def platform_keys() -> PlatformKeys:
+    """The app's key-set cache: shared through Redis when `YANXIU_REDIS_URL` is set."""
+    from flask import current_app
+
+    if current_app.config.get("REDIS_URL"):
+        from .storage_redis import redis_platform_keys
+
+        return redis_platform_keys()
+    return current_app.extensions["yanxiu"].platform_keys  # type: ignore[no-any-return]

@@ -40,7 +40,7 @@ def _assertion(platform: Platform, now: datetime) -> str:
     claims = {"iss": platform.client_id, "sub": platform.client_id,
               "aud": platform.auth_audience or platform.auth_token_url, "iat": int(now.timestamp()),
               "exp": int((now + timedelta(minutes=5)).timestamp()), "jti": str(uuid.uuid4())}
-    return jwt.encode(claims, keys.private_pem(key), algorithm="RS256", headers={"kid": key.kid})
+    return jwt.encode(claims, keys.private_key(key), algorithm="RS256", headers={"kid": key.kid})
 
 
 def access_token(platform: Platform, scopes: list[str], http: Any = None, *, fresh: bool = False) -> str:

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from pylti1p3.launch_data_storage.base import LaunchDataStorage
 from sqlalchemy import delete, select
 
@@ -70,3 +71,12 @@ def purge_expired(now: datetime | None = None) -> int:
 
 def entry_exists(key: str) -> bool:
     return db.session.scalar(select(LtiStateEntry.key).where(LtiStateEntry.key == key)) is not None
+
+
+def launch_data_storage() -> LaunchDataStorage[Any]:
+    """Redis when `YANXIU_REDIS_URL` is set (production profile), else the database (default)."""
+    if current_app.config.get("REDIS_URL"):
+        from .storage_redis import RedisLaunchDataStorage
+
+        return RedisLaunchDataStorage()
+    return DbLaunchDataStorage()

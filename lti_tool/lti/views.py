@@ -15,9 +15,10 @@ from ..i18n import current_lang, normalise_locale
 from ..models import Platform
 from ..security import new_csrf_token
 from .errors import LtiError
+from .jwks import platform_keys
 from .launch import DEEP_LINK, StrictMessageLaunch
 from .records import record_launch
-from .storage import DbLaunchDataStorage
+from .storage import launch_data_storage
 from .tool_conf import DbToolConf
 
 bp = Blueprint("lti", __name__)
@@ -79,7 +80,7 @@ def login() -> Any:
     urls = tool_urls()
     # Never let a login initiation send the id_token elsewhere: only our own redirect URIs.
     redirect_uri = target if target in urls["redirect_uris"] else urls["launch_url"]
-    oidc = FlaskOIDCLogin(FlaskRequest(), _tool_conf(), launch_data_storage=DbLaunchDataStorage())
+    oidc = FlaskOIDCLogin(FlaskRequest(), _tool_conf(), launch_data_storage=launch_data_storage())
     # Inside an iframe, first check that the browser keeps our cookies (Safari and blocked
     # third-party cookies do not); if not, the page offers to continue in a new window.
     in_iframe = request.headers.get("Sec-Fetch-Dest") == "iframe"
@@ -106,8 +107,8 @@ def _validated_launch() -> StrictMessageLaunch:
         raise LtiError("missing_param", "id_token")
     if not request.form.get("state"):
         raise LtiError("missing_param", "state")
-    launch = StrictMessageLaunch(FlaskRequest(), _tool_conf(), launch_data_storage=DbLaunchDataStorage())
-    launch.platform_keys = services().platform_keys
+    launch = StrictMessageLaunch(FlaskRequest(), _tool_conf(), launch_data_storage=launch_data_storage())
+    launch.platform_keys = platform_keys()
     launch.leeway = current_app.config["LTI_CLOCK_SKEW_SECONDS"]
     launch.validate()
     return launch
@@ -194,7 +195,7 @@ def deep_link_respond() -> Any:
         raise LtiError("missing_param", "title")
     try:
         launch = StrictMessageLaunch.from_cache(
-            launch_id, FlaskRequest(), _tool_conf(), launch_data_storage=DbLaunchDataStorage()
+            launch_id, FlaskRequest(), _tool_conf(), launch_data_storage=launch_data_storage()
         )
         deep_link = launch.get_deep_link()
     except LtiException as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -196,17 +197,36 @@ class Forwarder:
 
 def run_loop(app: Any, stop: threading.Event, idle_seconds: float = 2.0) -> None:
     """The forwarder worker: `yanxiu xapi forward`, or a daemon thread in the embedded default."""
+    from sqlalchemy.exc import OperationalError
+
     from ..grades.writeback import deliver_due
+    from ..lti.storage import purge_expired
 
     forwarder = Forwarder(app.config["SECRET_KEY"])
-    # The same worker delivers grades owed to LMS gradebooks (AGS): both are durable outboxes.
+    # The same worker delivers grades owed to LMS gradebooks (AGS) - both are durable outboxes -
+    # and, hourly, drops expired LTI state/nonce rows so that table stays the size of an hour.
+    next_purge = 0.0
+    wait = idle_seconds
     while not stop.is_set():
+        database_down = False
         with app.app_context():
-            for job in (forwarder.drain, deliver_due):
+            jobs: list[Any] = [forwarder.drain, deliver_due]
+            if time.monotonic() >= next_purge:
+                jobs.append(purge_expired)
+                next_purge = time.monotonic() + 3600
+            for job in jobs:
                 try:
                     job()
+                except OperationalError as exc:
+                    # The database is restarting or not migrated yet: one line, then wait longer.
+                    database_down = True
+                    log.warning("outbox_worker_database_unavailable job=%s: %s",
+                                getattr(job, "__name__", job), str(exc.orig)[:200])
+                    db.session.rollback()
+                    break
                 except Exception:  # a broken LRS, platform or database hiccup must not kill the worker
                     log.exception("outbox_worker_error job=%s", getattr(job, "__name__", job))
                     db.session.rollback()
             db.session.remove()
-        stop.wait(idle_seconds)
+        wait = min(wait * 2, 60.0) if database_down else idle_seconds
+        stop.wait(wait)
