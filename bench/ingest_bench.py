@@ -1,0 +1,376 @@
+"""xAPI ingest through the tool's `POST /xapi/statements`, served for real (`yanxiu serve`, gunicorn),
+in batches of 1, 100 and 1,000, on SQLite and on PostgreSQL, against two references measured in
+the same run on the same statements and batches:
+
+- a real Ralph LRS (fs backend) on this machine (what an off-the-shelf LRS does);
+- the raw insert rate of the same rows into the same database: SQLAlchemy Core executemany into
+  the statements table, one transaction per batch, no HTTP, no validation (the store's limit).
+
+One client sends batch after batch (no concurrency), so each figure is the cost of one request.
+Sizes: BENCH_INGEST_STATEMENTS="1:300,100:3000,1000:6000" (statements per batch size) by default,
+each sent as three slices of which the best is reported; BENCH_INGEST_DB="sqlite,postgresql".
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from . import datagen
+
+FIGURES: dict[str, Any] = {}
+BATCHES = (1, 100, 1000)
+DEFAULT_COUNTS = {1: 300, 100: 3_000, 1000: 6_000}
+PARTS = 3  # each count is sent as three equal slices; the best slice's rate is reported
+XAPI_HEADERS = {"X-Experience-API-Version": "1.0.3", "Content-Type": "application/json"}
+REPO = Path(__file__).resolve().parent.parent
+
+
+def counts() -> dict[int, int]:
+    """Statements per batch size, from BENCH_INGEST_STATEMENTS ("1:300,100:3000,1000:6000")."""
+    raw = os.environ.get("BENCH_INGEST_STATEMENTS", "")
+    out = dict(DEFAULT_COUNTS)
+    for part in filter(None, raw.split(",")):
+        size, _, n = part.partition(":")
+        out[int(size)] = max(PARTS * int(size), int(n))
+    return out
+
+
+# --- servers ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    from tests.fixtures.servers import free_port as _free
+
+    return _free()
+
+
+class ToolServer:
+    """The tool under gunicorn (`python -m lti_tool.cli serve`) in a subprocess on loopback."""
+
+    def __init__(self, db_url: str, root: Path, workers: int = 2, threads: int = 4) -> None:
+        self.db_url, self.root, self.workers, self.threads = db_url, root, workers, threads
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.instance = root / "instance"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = root / "server.log"
+
+    def config(self) -> dict[str, Any]:
+        return {"SQLALCHEMY_DATABASE_URI": self.db_url, "INSTANCE_PATH": str(self.instance),
+                "SECRET_KEY": "bench-secret", "BASE_URL": self.url, "YANXIU_ENV": "production"}
+
+    @contextmanager
+    def app(self) -> Iterator[Any]:
+        """The same app in this process (migrations, clients, registrations); disposed after."""
+        from lti_tool import create_app
+        from lti_tool.extensions import db
+
+        app = create_app(self.config())
+        try:
+            with app.app_context():
+                yield app
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+    def env(self) -> dict[str, str]:
+        # Only the settings given here: a YANXIU_* variable of the caller's shell must not change
+        # what is measured. BENCH_REDIS_URL measures the production profile's Redis state store.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("YANXIU_")}
+        if os.environ.get("BENCH_REDIS_URL"):
+            env["YANXIU_REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
+        env.update({"YANXIU_DATABASE_URL": self.db_url, "YANXIU_INSTANCE_PATH": str(self.instance),
+                    "YANXIU_SECRET_KEY": "bench-secret", "YANXIU_BASE_URL": self.url, "YANXIU_ENV": "production"})
+        return env
+
+    def migrate(self) -> None:
+        """`yanxiu db upgrade`, as a deployment runs it (its log stays out of the bench's table)."""
+        done = subprocess.run([sys.executable, "-m", "lti_tool.cli", "db", "upgrade"], env=self.env(), cwd=REPO,
+                              capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"yanxiu db upgrade failed: {done.stderr[-2000:]}")
+
+    def xapi_auth(self) -> tuple[str, str]:
+        from lti_tool.statements.clients import create_client
+
+        with self.app():
+            new = create_client("bench H5P")
+            return new.key, new.secret
+
+    def start(self) -> ToolServer:
+        env = self.env()
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
+                [sys.executable, "-m", "lti_tool.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                 "--workers", str(self.workers), "--threads", str(self.threads), "--no-forwarder-thread"],
+                env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log)
+        deadline = time.monotonic() + 60
+        # Every worker must have booted, not just the first: ask until all answered (pids differ
+        # per worker is invisible here, so give the others a moment after the first answer).
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the tool exited: {self.log.read_text()[-2000:]}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=2).ok:
+                    for _ in range(4 * self.workers):
+                        requests.get(self.url + "/healthz", timeout=10)
+                    return self
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise TimeoutError("the tool did not start within 60 s")
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+    def errors(self) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(line for line in text.splitlines() if "Traceback" in line or "Error" in line)[-2000:]
+
+
+@contextmanager
+def postgres() -> Iterator[Any]:
+    """A throw-away PostgreSQL cluster (the suite's fixture: initdb, loopback, fsync off)."""
+    from tests.fixtures.postgres import PostgresServer
+
+    server = PostgresServer()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+def create_database(server: Any, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres",
+                         autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return server.url(name)
+
+
+@contextmanager
+def database(kind: str, root: Path) -> Iterator[str]:
+    """A fresh database URL: SQLite in `root`, or a new PostgreSQL cluster."""
+    if kind == "sqlite":
+        yield f"sqlite:///{root / 'bench.sqlite3'}"
+        return
+    with postgres() as server:
+        yield create_database(server, "bench")
+
+
+# --- clients ----------------------------------------------------------------------------------
+
+
+def post_batches(session: requests.Session, url: str, statements: list[dict[str, Any]], batch: int) -> float:
+    """Seconds to POST `statements` in batches of `batch`, one after the other; any refusal fails."""
+    bodies = [json.dumps(statements[i : i + batch], ensure_ascii=False).encode()
+              for i in range(0, len(statements), batch)]
+    start = time.perf_counter()
+    for body in bodies:
+        resp = session.post(url, data=body, timeout=300)
+        if resp.status_code != 200:
+            raise RuntimeError(f"POST {url} → {resp.status_code}: {resp.text[:300]}")
+    return time.perf_counter() - start
+
+
+def best_rate(items: list[Any], parts: int, send: Callable[[list[Any]], float]) -> float:
+    """Items per second of the least disturbed of `parts` equal slices (other work shares this
+    machine: the best slice is the closest to the code's own cost, as in timing.best_of)."""
+    size = max(1, len(items) // parts)
+    slices = [items[i : i + size] for i in range(0, size * parts, size) if items[i : i + size]]
+    return max(len(part) / send(part) for part in slices)
+
+
+def tool_session(server: ToolServer) -> requests.Session:
+    key, secret = server.xapi_auth()
+    session = requests.Session()
+    token = base64.b64encode(f"{key}:{secret}".encode()).decode()
+    session.headers.update({**XAPI_HEADERS, "Authorization": f"Basic {token}"})
+    return session
+
+
+def ralph_session() -> requests.Session:
+    from tests.fixtures.ralph_lrs import PASSWORD, USER
+
+    session = requests.Session()
+    session.auth = (USER, PASSWORD)
+    session.headers.update(XAPI_HEADERS)
+    return session
+
+
+# What the API adds as `authority` (api._authority), so raw rows have the stored bodies' size.
+AUTHORITY = {"objectType": "Agent", "name": "bench H5P",
+             "account": {"homePage": "http://127.0.0.1:8000", "name": "yx_0123456789abcdef01234567"}}
+
+
+def stored_rows(statements: list[dict[str, Any]], client_id: int | None = None) -> list[dict[str, Any]]:
+    """The rows the store would write for these statements (same columns as store._store), prepared
+    outside the timing: what is timed is the database's own work."""
+    from lti_tool.statements.actors import actor_key
+    from xapi import canonical_json
+
+    now = datetime.now(UTC)
+    stamp = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    rows = []
+    for raw in statements:
+        statement = {**raw, "stored": stamp, "version": "1.0.0", "authority": AUTHORITY}
+        obj, context = statement.get("object") or {}, statement.get("context") or {}
+        rows.append({
+            "id": statement["id"], "stored": now,
+            "timestamp": datetime.fromisoformat(statement["timestamp"].replace("Z", "+00:00")),
+            "actor_key": actor_key(statement["actor"])[:600], "verb_id": statement["verb"]["id"],
+            "object_id": obj.get("id") if obj.get("objectType", "Activity") == "Activity" else None,
+            "registration": context.get("registration"), "voided": False, "client_id": client_id,
+            "body": canonical_json(statement),
+        })
+    return rows
+
+
+def raw_inserter(db_url: str) -> tuple[Callable[[list[dict[str, Any]], int], float], Callable[[], None]]:
+    """(insert(rows, batch) → seconds, dispose): Core executemany, one transaction per batch."""
+    from sqlalchemy import create_engine, insert
+
+    from lti_tool.models import Statement
+
+    engine = create_engine(db_url)
+    table = Statement.__table__
+
+    def run(rows: list[dict[str, Any]], batch: int) -> float:
+        start = time.perf_counter()
+        for i in range(0, len(rows), batch):
+            with engine.begin() as conn:
+                conn.execute(insert(table), rows[i : i + batch])
+        return time.perf_counter() - start
+
+    return run, engine.dispose
+
+
+def count_statements(db_url: str) -> int:
+    from sqlalchemy import create_engine, func, select
+
+    from lti_tool.models import Statement
+
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(select(func.count()).select_from(Statement.__table__)) or 0)
+    finally:
+        engine.dispose()
+
+
+# --- the benchmark ----------------------------------------------------------------------------
+
+
+def _sets(tag: str) -> dict[int, list[dict[str, Any]]]:
+    return {b: datagen.statements(n, tag=f"{tag}{b}", seed=b) for b, n in counts().items() if b in BATCHES}
+
+
+@contextmanager
+def _tool_target(kind: str, root: Path) -> Iterator[tuple[Callable[[list[Any], int], float],
+                                                          Callable[[list[Any], int], float], Callable[[], int]]]:
+    """A served tool on a fresh `kind` database: (post(statements, batch), raw insert(rows, batch),
+    count of stored statements); everything stopped and removed after."""
+    with database(kind, root) as url:
+        server = ToolServer(url, root)
+        server.migrate()
+        session = tool_session(server)
+        insert_rows, dispose = raw_inserter(url)
+        try:
+            server.start()
+            endpoint = server.url + "/xapi/statements"
+            yield (lambda items, batch: post_batches(session, endpoint, items, batch)), insert_rows, (
+                lambda: count_statements(url))
+            if server.proc is None or server.proc.poll() is not None:
+                raise RuntimeError(f"the tool died: {server.errors()}")
+        finally:
+            session.close()
+            dispose()
+            server.stop()
+
+
+@contextmanager
+def _ralph_target() -> Iterator[Callable[[list[Any], int], float]]:
+    import shutil
+
+    from tests.fixtures.ralph_lrs import RalphServer
+
+    ralph = RalphServer()
+    session = ralph_session()
+    try:
+        ralph.start()
+        endpoint = ralph.endpoint + "statements"
+        yield lambda items, batch: post_batches(session, endpoint, items, batch)
+    finally:
+        session.close()
+        ralph.stop()
+        shutil.rmtree(ralph.root, ignore_errors=True)
+
+
+def run() -> list[str]:
+    kinds = [k for k in os.environ.get("BENCH_INGEST_DB", "sqlite,postgresql").split(",") if k]
+    sets, raw_sets = _sets("api"), _sets("raw")
+    size = datagen.body_bytes(sets[min(sets)])
+    raw_rows = {batch: stored_rows(items) for batch, items in raw_sets.items()}
+    # Every target runs at once and they take turns slice by slice, so a burst of other work on
+    # this shared machine hits all of them alike instead of one whole measurement.
+    rates: dict[str, dict[int, list[float]]] = {}
+    with ExitStack() as stack:
+        senders: dict[str, Callable[[list[Any], int], float]] = {"ralph_fs": stack.enter_context(_ralph_target())}
+        counters: dict[str, Callable[[], int]] = {}
+        for kind in kinds:
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"yanxiu-bench-{kind}-")))
+            post, insert_rows, counter = stack.enter_context(_tool_target(kind, tmp))
+            senders[f"{kind}/api"], senders[f"{kind}/raw"], counters[kind] = post, insert_rows, counter
+        for name, send in senders.items():  # warm: connections, caches, every worker's first request
+            warm = datagen.statements(40, tag=f"warm-{name}")
+            send(stored_rows(warm) if name.endswith("/raw") else warm, 1)
+        for batch in sorted(sets):
+            part = max(batch, len(sets[batch]) // PARTS)
+            for start in range(0, part * PARTS, part):
+                for name, send in senders.items():
+                    items = (raw_rows if name.endswith("/raw") else sets)[batch][start : start + part]
+                    if items:
+                        rates.setdefault(name, {}).setdefault(batch, []).append(len(items) / send(items, batch))
+        for kind in kinds:
+            expected = 80 + sum(len(s) for s in sets.values()) + sum(len(s) for s in raw_sets.values())
+            if counters[kind]() != expected:
+                raise RuntimeError(f"{kind}: {counters[kind]()} statements stored, {expected} sent")
+    best = {name: {batch: max(values) for batch, values in by_batch.items()} for name, by_batch in rates.items()}
+    ralph = best["ralph_fs"]
+    results: dict[str, Any] = {"statement_bytes": round(size), "counts": counts(), "ralph_fs": ralph,
+                               "all_slices": rates}
+    for kind in kinds:
+        results[kind] = {"api": best[f"{kind}/api"], "raw": best[f"{kind}/raw"]}
+    FIGURES.update(results)
+    out = [f"xAPI ingest, POST /xapi/statements (gunicorn, 2 workers, one client; statements of "
+           f"{size:,.0f} bytes: video sessions + 10 % other events); statements/s",
+           f"  {'store':10} {'batch':>6} {'tool':>9} {'Ralph fs':>9} {'raw insert':>11} "
+           f"{'tool/Ralph':>11} {'tool/raw':>9}"]
+    for kind in kinds:
+        for batch in sorted(sets):
+            api, raw = results[kind]["api"][batch], results[kind]["raw"][batch]
+            out.append(f"  {kind:10} {batch:>6,} {api:>9,.0f} {ralph[batch]:>9,.0f} {raw:>11,.0f} "
+                       f"{api / ralph[batch]:>10.1f}× {api / raw:>8.2f}×")
+    return out
