@@ -38,8 +38,8 @@ bench: $(STAMP) bootstrap
 # tests/lti_tool/test_i18n.py fails while one is missing.
 i18n: $(STAMP)
 	mkdir -p build
-	$(BIN)/pybabel extract -q -F babel.cfg -k _ -k pgettext:1c,2 --no-location -o build/messages.pot lti_tool
-	$(BIN)/pybabel update -q -i build/messages.pot -d lti_tool/translations -l en --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k pgettext:1c,2 --no-location -o build/messages.pot lti_tool
+	$(BIN)/pybabel update -i build/messages.pot -d lti_tool/translations -l en --no-fuzzy-matching --omit-header
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -9,6 +9,7 @@ from .keys import ToolKey
 from .lti_state import LtiStateEntry
 from .people import Course, Membership, ResourceLink, User
 from .platforms import Deployment, Platform
+from .showcase import SubmissionComment
 from .statements import Lrs, OutboxEntry, Statement, VideoProgress, XapiClient
 from .workshops import Phase, StudyGroup, Workshop, WorkshopClass, WorkshopMember
 
@@ -34,6 +35,7 @@ __all__ = [
     "Statement",
     "StudyGroup",
     "Submission",
+    "SubmissionComment",
     "ToolKey",
     "User",
     "VideoProgress",

@@ -193,11 +193,13 @@ def submit_assignment(workshop_id: int, activity_id: int) -> Any:
 @bp.route("/<int:workshop_id>/submissions/<int:submission_id>/v/<int:version>/file")
 @workshop_access("any")
 def submission_file(workshop_id: int, submission_id: int, version: int) -> Any:
-    """The owner, a tutor of the owner's class and the host may download; everyone else gets 404
+    """The owner, a tutor of the owner's class and the host may download; the current version of
+    work recommended as excellent (优秀作业) is open to the whole workshop; everyone else gets 404
     (as if the file did not exist)."""
     viewer = g.viewer
     sub = submission_or_404(workshop_id, submission_id)
-    if sub.member_id != viewer.member.id and not viewer.can_grade_member(sub.member):
+    shown = sub.excellent and version == sub.version
+    if sub.member_id != viewer.member.id and not viewer.can_grade_member(sub.member) and not shown:
         abort(404)
     found = next((v for v in sub.versions if v.version == version), None)
     if found is None or not found.file_stored or not found.file_name:

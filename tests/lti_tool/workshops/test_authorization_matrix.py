@@ -40,6 +40,7 @@ GET_ROUTES: dict[str, tuple[str, set[str]]] = {
     "workshop.progress_report_xlsx": ("/report.xlsx", STAFF),
     "workshop.my_group": ("/group", {HOST, TUTOR, LEADER}),
     "workshop.my_grade": ("/my-grade", {PARTICIPANT, LEADER}),  # only participants are graded
+    "workshop.showcase": ("/excellent", MEMBERS),  # 推优 work is shown to the whole workshop
 }
 # POSTs that change the workshop: only hosts. Requested by the others only (a host's POST would
 # change what the rest of the matrix sees; the feature tests post as the host).
@@ -80,6 +81,9 @@ PER_OBJECT: dict[str, str] = {
     "workshop.update_group": "test_people.py",
     "workshop.delete_group": "test_people.py",
     "workshop.edit_member": "test_people.py",
+    "workshop.showcase_item": "test_showcase.py",
+    "workshop.showcase_comment": "test_showcase.py",
+    "workshop.showcase_remove_comment": "test_showcase.py",
 }
 
 
