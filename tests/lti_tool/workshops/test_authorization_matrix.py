@@ -41,6 +41,7 @@ GET_ROUTES: dict[str, tuple[str, set[str]]] = {
     "workshop.my_group": ("/group", {HOST, TUTOR, LEADER}),
     "workshop.my_grade": ("/my-grade", {PARTICIPANT, LEADER}),  # only participants are graded
     "workshop.showcase": ("/excellent", MEMBERS),  # 推优 work is shown to the whole workshop
+    "workshop.studio": ("/studio", {PARTICIPANT, LEADER}),  # 研修工作室: a participant's own
 }
 # POSTs that change the workshop: only hosts. Requested by the others only (a host's POST would
 # change what the rest of the matrix sees; the feature tests post as the host).
@@ -82,6 +83,7 @@ PER_OBJECT: dict[str, str] = {
     "workshop.delete_group": "test_people.py",
     "workshop.edit_member": "test_people.py",
     "workshop.showcase_item": "test_showcase.py",
+    "workshop.member_studio": "test_studio.py",
     "workshop.showcase_comment": "test_showcase.py",
     "workshop.showcase_remove_comment": "test_showcase.py",
 }

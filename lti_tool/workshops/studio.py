@@ -1,0 +1,118 @@
+"""研修工作室: one participant's whole standing at a glance (dashboards issue §1; seed 004 方案1
+"每位学员将设有一个研修工作室，通过各项指标详细展示学员在培训中的表现").
+
+Every number comes from `grades.facts.gather` — the same reader that feeds the grade engine — and
+the grade is the engine's own result for this learner with `what_if` (one source of truth, §6).
+
+Decisions where the issue is silent:
+- The participant sees their own studio; the host, the tutor of their class and the leader of their
+  group see it too (the people who follow them up), through `/studio/<member id>`; others get 404.
+- The grade is computed fresh for this learner (one person's records unless the scheme ranks people
+  against each other), so the studio never shows a stale grade and never recomputes a whole city.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from flask import abort, g, render_template, session
+from sqlalchemy import select
+
+from grading import what_if
+
+from ..extensions import db
+from ..grades.facts import WorkshopFacts, gather
+from ..models import Attendance, Phase, Submission, WorkshopMember
+from ..text import markdown
+from .access import Viewer, workshop_access
+from .assignments import state_label
+from .attendance import STATUS_LABELS
+from .registry import NavLink, register_nav
+from .views import bp
+
+register_nav(NavLink("workshop.studio", "研修工作室", "My studio", lambda v: v.member.role == "participant", order=20))
+ZERO = Decimal(0)
+
+
+@dataclass
+class PhaseHours:
+    title: str
+    planned: Decimal | None
+    video: Decimal
+    offline: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.video + self.offline
+
+
+@dataclass
+class ActivityRow:
+    activity: Any
+    completion: Decimal | None  # 0–1, None when it cannot count yet
+
+    @property
+    def done(self) -> bool:
+        return self.completion is not None and self.completion >= 1
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.completion is None else int(self.completion * 100)
+
+
+@bp.route("/<int:workshop_id>/studio")
+@workshop_access("any")
+def studio(workshop_id: int) -> Any:
+    viewer: Viewer = g.viewer
+    if viewer.member.role != "participant":
+        abort(404, description="研修工作室属于学员 / The studio belongs to participants")
+    return _page(viewer, viewer.member)
+
+
+@bp.route("/<int:workshop_id>/studio/<int:member_id>")
+@workshop_access("leader")
+def member_studio(workshop_id: int, member_id: int) -> Any:
+    viewer: Viewer = g.viewer
+    member = db.session.get(WorkshopMember, member_id)
+    if member is None or member.role != "participant" or not viewer.can_see_member(member):
+        abort(404)  # as if it did not exist: no probing of other classes or groups
+    return _page(viewer, member)
+
+
+def _page(viewer: Viewer, member: WorkshopMember) -> Any:
+    workshop = viewer.workshop
+    wf = gather(workshop, [member])
+    facts = wf.members[member.id]
+    phases = db.session.scalars(select(Phase).where(Phase.workshop_id == workshop.id).order_by(Phase.position)).all()
+    by_phase = [PhaseHours(p.title, p.planned_hours, wf.video_hours(facts, p.id), wf.offline_hours(facts, p.id))
+                for p in phases]
+    if any(a.phase_id is None for a in wf.activities):
+        by_phase.append(PhaseHours("", None, wf.video_hours(facts, None), wf.offline_hours(facts, None)))
+    rows = [ActivityRow(a, wf.completion(facts, a)) for a in wf.activities]
+    submissions = {s.activity_id: s for s in db.session.scalars(
+        select(Submission).where(Submission.member_id == member.id))}
+    attendance = {a.activity_id: a for a in db.session.scalars(
+        select(Attendance).where(Attendance.member_id == member.id))}
+    return render_template(
+        "workshop/studio.html", workshop=workshop, viewer=viewer, member=member, facts=facts, wf=wf,
+        by_phase=by_phase, video_hours=wf.video_hours(facts), offline_hours=wf.offline_hours(facts),
+        rows=rows, required=[r for r in rows if r.activity.required],
+        optional=[r for r in rows if not r.activity.required], submissions=submissions,
+        attendance=attendance, grade=_grade(wf, member), own=member.id == viewer.member.id,
+        state_label=state_label, status_label=lambda s: STATUS_LABELS.get(s, (s, s)), markdown=markdown,
+        lang=session.get("lang", "zh"),
+    )
+
+
+def _grade(wf: WorkshopFacts, member: WorkshopMember) -> Any:
+    """The engine's result for this learner and what they still need, or None without a scheme."""
+    from ..grades.service import NoPolicy, what_if_records, workshop_policy
+
+    try:
+        policy = workshop_policy(wf.workshop)
+    except NoPolicy:
+        return None
+    mine, records = what_if_records(wf.workshop, policy, member)
+    return what_if(policy, mine, records) if mine is not None else None
