@@ -1,9 +1,11 @@
 """Recompute a workshop's grades from its stored records and keep them with their explanations.
 
-Every learning event marks the workshop stale (`mark_stale`, called by `record_event` and by the
-pages that change scores); the next reader recomputes the whole workshop in one pass, because share
-caps and outstanding learners make each learner's result depend on the cohort. Gathering facts is
-cheap: viewing time is already kept incrementally per learner and video (VideoProgress).
+Every change to a grade input marks the workshop stale (the session hook in `stale.py`), listing
+the learner when only one is concerned. The next reader recomputes: only the listed learners when
+the scheme has no share caps and no outstanding-learner rule (each result then depends on that
+learner's records alone), else the whole workshop in one pass, since caps and outstanding learners
+make each result depend on the cohort. Viewing time is already kept incrementally per learner and
+video (VideoProgress), so gathering facts never rescans statements.
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from grading import LearnerRecord, LearnerResult, Policy, PolicyError, compute, load_policy, result_to_json
 
 from ..extensions import db
-from ..models import GradeResult, GradeState, Workshop, WorkshopMember
+from ..models import GradeDirty, GradeResult, GradeState, User, Workshop, WorkshopMember
 from .facts import gather
 from .feed import build_record, mapping_for, record_to_json
 from .slots import policy_slots
@@ -90,15 +92,34 @@ def what_if_records(workshop: Workshop, policy: Policy,
     return mine, records
 
 
-def recompute(workshop: Workshop) -> list[LearnerResult]:
-    """Compute every participant's result and store it; returns the results in member order."""
+def ranks_people(policy: Policy) -> bool:
+    """Whether one learner's result can depend on the others' (share caps, outstanding learners)."""
+    return bool(policy.share_caps) or policy.outstanding is not None
+
+
+def recompute(workshop: Workshop, *, full: bool = False) -> list[LearnerResult]:
+    """Compute and store results: of everyone (the first time, after a change that may concern
+    anyone, or when the scheme ranks people), else of the learners whose inputs changed. Returns
+    the results computed, in member order."""
     policy = workshop_policy(workshop)
     before = db.session.get(GradeState, workshop.id)
     seen_change = before.changed_at if before is not None else None
-    members, records = cohort(workshop, policy)
+    # Dirty rows up to this id are covered by this computation; later ones wait for the next.
+    last_dirty = db.session.scalar(select(func.max(GradeDirty.id)).where(GradeDirty.workshop_id == workshop.id))
+    incremental = (not full and before is not None and not before.full and before.computed_at is not None
+                   and not ranks_people(policy))
+    if incremental:
+        members = _dirty_members(workshop, last_dirty)
+        wf = gather(workshop, members)
+        mapping, slots = mapping_for(policy, feed_choices(workshop)), policy_slots(policy)
+        records = [build_record(policy, wf, wf.members[m.id], mapping, slots) for m in members]
+    else:
+        members, records = cohort(workshop, policy)
     results = compute(policy, records)
+    ids = [m.id for m in members]
+    query = select(GradeResult).where(GradeResult.workshop_id == workshop.id)
     existing = {r.member_id: r for r in db.session.scalars(
-        select(GradeResult).where(GradeResult.workshop_id == workshop.id))}
+        query.where(GradeResult.member_id.in_(ids)) if incremental else query)}
     now = datetime.now(UTC)
     changed: list[tuple[WorkshopMember, LearnerResult]] = []
     per_component = component_writeback(workshop)
@@ -117,17 +138,22 @@ def recompute(workshop: Workshop) -> list[LearnerResult]:
         row.credits, row.outstanding, row.explanation, row.computed_at = (
             result.credits, result.outstanding, explanation, now)
         changed.append((member, result))
-    for gone in existing.values():  # no longer a participant
+    for gone in existing.values():  # no longer a participant (only a full pass sees everyone)
         db.session.delete(gone)
     state = db.session.get(GradeState, workshop.id) or GradeState(workshop_id=workshop.id, changed_at=now)
-    state.computed_at, state.learners, state.error = now, len(members), None
+    state.computed_at, state.error = now, None
+    if not incremental:
+        state.learners = len(members)
     db.session.add(state)
+    if last_dirty is not None:
+        db.session.execute(delete(GradeDirty).where(GradeDirty.workshop_id == workshop.id,
+                                                    GradeDirty.id <= last_dirty))
     db.session.flush()
     # Fresh only if nothing changed since the facts were read (a concurrent event moves changed_at).
     db.session.execute(update(GradeState).where(
         GradeState.workshop_id == workshop.id,
         GradeState.changed_at == seen_change if seen_change is not None else GradeState.changed_at.isnot(None),
-    ).values(stale=False))
+    ).values(stale=False, full=False))
     from .writeback import enqueue_scores
 
     enqueue_scores(workshop, changed)
@@ -136,7 +162,37 @@ def recompute(workshop: Workshop) -> list[LearnerResult]:
     except IntegrityError:
         # Another request recomputed the same workshop at the same moment: its rows stand.
         db.session.rollback()
+    log.debug("grades recomputed workshop=%s learners=%d incremental=%s", workshop.id, len(members), incremental)
     return results
+
+
+def _dirty_members(workshop: Workshop, last_dirty: int | None) -> list[WorkshopMember]:
+    """The graded members listed in GradeDirty up to `last_dirty`, by member id or by actor key."""
+    if last_dirty is None:
+        return []
+    listed = db.session.execute(select(GradeDirty.member_id, GradeDirty.actor_key).distinct().where(
+        GradeDirty.workshop_id == workshop.id, GradeDirty.id <= last_dirty)).all()
+    member_ids = {m for m, _ in listed if m is not None}
+    accounts = set()
+    for _, key in listed:
+        # lti_actor_key: "account:{issuer}|{sub}"; issuers are URLs, which never hold "|".
+        if key and key.startswith("account:") and "|" in key:
+            issuer, sub = key[len("account:"):].split("|", 1)
+            accounts.add((issuer, sub))
+    if not member_ids and not accounts:
+        return []
+    conditions = []
+    if member_ids:
+        conditions.append(WorkshopMember.id.in_(member_ids))
+    if accounts:
+        conditions.append(tuple_(User.issuer, User.sub).in_(list(accounts)))
+    return list(db.session.scalars(
+        select(WorkshopMember).join(User, User.id == WorkshopMember.user_id)
+        .where(WorkshopMember.workshop_id == workshop.id, WorkshopMember.role.in_(GRADED_ROLES),
+               WorkshopMember.active.is_(True), or_(*conditions))
+        .order_by(WorkshopMember.id)
+        .options(selectinload(WorkshopMember.user), selectinload(WorkshopMember.workshop_class),
+                 selectinload(WorkshopMember.group))))
 
 
 def _top_scores(explanation: dict[str, Any] | None) -> dict[str, Any]:

@@ -4,6 +4,10 @@ A session hook rather than calls sprinkled over every page: any flush that adds,
 deletes a post, submission, attendance record, manual score, activity, member, class, group or
 viewing-time row marks the owning workshop, so no feature can forget to. The recomputation itself
 happens later, once, when someone reads the grades.
+
+A change that concerns one learner (their post, submission, manual score or viewing time) also
+lists that learner in GradeDirty, so the next recomputation can read only them when the scheme
+does not rank people against each other; anything else marks the workshop for a full one.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from ..models import (
     Activity,
@@ -28,13 +33,14 @@ from ..models import (
     WorkshopMember,
 )
 from ..models._types import utcnow
-from ..models.grades import GradeState
+from ..models.grades import GradeDirty, GradeState
 
 WATCHED = (Activity, Attendance, ManualScore, Phase, Post, StudyGroup, Submission, VideoProgress, Workshop,
            WorkshopClass, WorkshopMember)
 # Attributes whose change never moves a grade (a launch touches last_seen_at every time).
 IGNORED = {WorkshopMember: {"last_seen_at"}}
 VIDEO_IRI = re.compile(r"/xapi/activities/video/(\d+)$")
+READING_IRI = re.compile(r"/xapi/activities/reading/(\d+)$")
 
 
 def _changed(obj: Any) -> bool:
@@ -60,26 +66,78 @@ def _workshop_id(session: Session, obj: Any) -> int | None:
     return None
 
 
+# Changes that concern one learner only, and the attribute naming them. Attendance is not here:
+# the first roll call of a session makes it count for everyone (see facts.completion).
+MEMBER_SCOPED: dict[type, str] = {Post: "author_id", Submission: "member_id", ManualScore: "member_id"}
+
+
+def _learner(obj: Any) -> tuple[int | None, str | None] | None:
+    """(member id, actor key) of the one learner a change concerns, or None when it may concern anyone."""
+    if isinstance(obj, VideoProgress):
+        return (None, obj.actor_key) if obj.actor_key else None
+    attr = MEMBER_SCOPED.get(type(obj))
+    value = getattr(obj, attr, None) if attr else None
+    return (int(value), None) if value is not None else None
+
+
 def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
-    touched: set[int] = set()
+    touched: dict[int, set[tuple[int | None, str | None]] | None] = {}  # workshop → learners, None = all
+
+    def touch(obj: Any) -> None:
+        workshop_id = _workshop_id(session, obj)
+        if not workshop_id:
+            return
+        learner = _learner(obj)
+        if learner is None:
+            touched[workshop_id] = None
+        elif touched.get(workshop_id, set()) is not None:
+            touched.setdefault(workshop_id, set()).add(learner)  # type: ignore[union-attr]
+
     with session.no_autoflush:
         for obj in list(session.new) + list(session.deleted):
             if isinstance(obj, WATCHED):
-                touched.add(_workshop_id(session, obj) or 0)
+                touch(obj)
         for obj in list(session.dirty):
             if isinstance(obj, WATCHED) and _changed(obj):
-                touched.add(_workshop_id(session, obj) or 0)
-        touched.discard(0)
-        for workshop_id in touched:
-            if session.get(Workshop, workshop_id) is None:
-                continue  # being created in this flush: nothing computed yet
-            state = session.get(GradeState, workshop_id)
-            if state is None:
-                session.add(GradeState(workshop_id=workshop_id, stale=True, learners=0, changed_at=utcnow()))
-            else:
-                # changed_at moves every time: a recomputation that started earlier sees it moved
-                # and leaves the workshop stale (see service.recompute).
-                state.stale, state.changed_at = True, utcnow()
+                touch(obj)
+        for workshop_id, learners in touched.items():
+            _mark(session, workshop_id, learners)
+
+
+def _mark(session: Session, workshop_id: int, learners: set[tuple[int | None, str | None]] | None) -> None:
+    """Mark the workshop stale; `learners` lists whose inputs changed, None means anyone's may have."""
+    if session.get(Workshop, workshop_id) is None:
+        return  # being created in this flush: nothing computed yet
+    state = session.get(GradeState, workshop_id)
+    if state is None:
+        session.add(GradeState(workshop_id=workshop_id, stale=True, full=True, learners=0, changed_at=utcnow()))
+        return
+    # changed_at moves every time: a recomputation that started earlier sees it moved and leaves
+    # the workshop stale (see service.recompute). The flags are written even when this session's
+    # copy already holds the value: another request may have cleared them since.
+    state.stale, state.changed_at = True, utcnow()
+    flag_modified(state, "stale")
+    if learners is None:
+        state.full = True
+        flag_modified(state, "full")
+        return
+    # Listed even while a full recomputation is pending: this session's copy of `full` may be out
+    # of date, and a listed learner costs one row.
+    for member_id, actor in learners:
+        session.add(GradeDirty(workshop_id=workshop_id, member_id=member_id, actor_key=actor))
+
+
+def statements_stored(session: Session, rows: list[tuple[str, str | None]]) -> None:
+    """Statements are stored in bulk, past the ORM hook; those about a reading (opened, completed,
+    or voided) change that learner's grade inputs (facts.gather reads them)."""
+    by_workshop: dict[int, set[tuple[int | None, str | None]]] = {}
+    for actor, object_id in rows:
+        found = READING_IRI.search(object_id or "")
+        activity = session.get(Activity, int(found.group(1))) if found else None
+        if activity is not None and activity.kind == "reading":
+            by_workshop.setdefault(activity.workshop_id, set()).add((None, actor))
+    for workshop_id, learners in by_workshop.items():
+        _mark(session, workshop_id, learners)
 
 
 def install() -> None:

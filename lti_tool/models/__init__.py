@@ -4,7 +4,7 @@ from .activities import Activity
 from .assignments import Submission
 from .attendance import Attendance
 from .discussions import Post
-from .grades import AccessToken, GradeResult, GradeState, LineItem, ManualScore, ScoreOutbox
+from .grades import AccessToken, GradeDirty, GradeResult, GradeState, LineItem, ManualScore, ScoreOutbox
 from .keys import ToolKey
 from .lti_state import LtiStateEntry
 from .people import Course, Membership, ResourceLink, User
@@ -19,6 +19,7 @@ __all__ = [
     "Attendance",
     "Course",
     "Deployment",
+    "GradeDirty",
     "GradeResult",
     "GradeState",
     "LineItem",

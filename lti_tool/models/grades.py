@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -87,6 +87,23 @@ class GradeState(db.Model):  # type: ignore[name-defined,misc]
     computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     learners: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    # Something that can move anyone's result changed (an activity, the scheme, the roster): the
+    # next recomputation reads everyone. Otherwise only the learners listed in GradeDirty.
+    full: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class GradeDirty(db.Model):  # type: ignore[name-defined,misc]
+    """A learner whose grade inputs changed since the last computation, by member or by xAPI actor
+    (viewing time and statements know the actor only). Events only insert — concurrent events never
+    collide on a key — and the recomputation deletes the rows it has read (ids up to the last one)."""
+
+    __tablename__ = "grade_dirty"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int | None] = mapped_column(Integer)
+    actor_key: Mapped[str | None] = mapped_column(String(600))
 
 
 class ManualScore(db.Model):  # type: ignore[name-defined,misc]

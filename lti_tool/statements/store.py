@@ -137,23 +137,30 @@ def _store(prepared: list[dict[str, Any]], ids: list[str], client_id: int | None
     if not rows:
         return result
     db.session.execute(insert(Statement), rows)
-    _void_targets(new_statements)
+    voided = _void_targets(new_statements)
     _enqueue_for_lrs(result.stored)
     update_video_progress(new_statements)
+    from ..grades.stale import statements_stored
+
+    statements_stored(db.session(), [(r["actor_key"], r["object_id"]) for r in rows] + voided)
     db.session.commit()
     return result
 
 
-def _void_targets(statements: list[dict[str, Any]]) -> None:
+def _void_targets(statements: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
+    """Mark the targets of voiding statements voided; returns their (actor key, object id)."""
     targets = [
         s["object"]["id"].lower()
         for s in statements
         if s["verb"]["id"] == VOIDED and (s.get("object") or {}).get("objectType") == "StatementRef"
     ]
-    if targets:
-        db.session.execute(
-            update(Statement).where(Statement.id.in_(targets), Statement.verb_id != VOIDED).values(voided=True)
-        )
+    if not targets:
+        return []
+    where = (Statement.id.in_(targets), Statement.verb_id != VOIDED)
+    found = [(actor, object_id) for actor, object_id in
+             db.session.execute(select(Statement.actor_key, Statement.object_id).where(*where))]
+    db.session.execute(update(Statement).where(*where).values(voided=True))
+    return found
 
 
 def _enqueue_for_lrs(ids: list[str]) -> None:

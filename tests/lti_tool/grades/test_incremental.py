@@ -1,0 +1,125 @@
+"""Incremental recomputation (grading issue "In the product": "incrementally"): a learner's own event
+recomputes that learner only, and the stored results then equal a full pass; a change that may
+concern anyone, or a scheme that ranks people (share caps), recomputes everyone; statements about a
+reading (stored in bulk, past the ORM hook) mark their learner too."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from lti_tool.extensions import db
+from lti_tool.models import Activity, GradeDirty, GradeResult, GradeState, Workshop
+
+from ...fixtures.lti import LtiHarness, keep_members, lti_harness
+from ..workshops.test_pages import csrf
+from .test_grade_pages import add_activity, graded_workshop, member, watch_whole_video
+
+
+@pytest.fixture
+def lti(database_url: str, tmp_path: Path) -> Iterator[LtiHarness]:
+    with lti_harness(database_url, tmp_path / "instance") as harness:
+        yield harness
+
+
+def stored() -> dict[int, tuple[Any, ...]]:
+    return {r.member_id: (r.total, r.band, r.passed, r.credits, r.explanation)
+            for r in db.session.scalars(select(GradeResult))}
+
+
+def state() -> GradeState:
+    db.session.expire_all()
+    return db.session.scalars(select(GradeState)).one()
+
+
+def three_learners(lti: LtiHarness) -> tuple[Any, str, dict[str, Any]]:
+    """graded_workshop (王丽华 done) plus 李建国 and 张秀英, who have done nothing; computed once."""
+    host, base, wang = graded_workshop(lti)
+    people = {"wanglihua": wang, "lijianguo": lti.driver(), "zhangxiuying": lti.driver()}
+    people["lijianguo"].launch("lijianguo")
+    people["zhangxiuying"].launch("zhangxiuying")
+    keep_members(lti, int(base.rsplit("/", 1)[1]), "maxiaoyan", "wanglihua", "lijianguo", "zhangxiuying")
+    assert host.get(base + "/grades").status_code == 200  # the first (full) computation
+    with lti.tool_app.app_context():
+        s = state()
+        assert not s.stale and not s.full and db.session.scalars(select(GradeDirty)).all() == []
+    return host, base, people
+
+
+def test_a_learners_event_recomputes_that_learner_only(lti: LtiHarness) -> None:
+    from lti_tool.grades.service import recompute
+
+    _host, base, people = three_learners(lti)
+    with lti.tool_app.app_context():
+        video = db.session.scalars(select(Activity.id).where(Activity.kind == "video")).one()
+        before = stored()
+    watch_whole_video(people["lijianguo"], base, video)
+    with lti.tool_app.app_context():
+        s = state()
+        assert s.stale and not s.full
+        li = member(lti, "李建国")
+        assert {d.actor_key for d in db.session.scalars(select(GradeDirty))} == {
+            f"account:{li.user.issuer}|{li.user.sub}"}
+        workshop = db.session.get(Workshop, li.workshop_id)
+        results = recompute(workshop)
+        assert [r.learner for r in results] == [str(li.id)]  # one learner read, not three
+        incremental = stored()
+        assert not state().stale and db.session.scalars(select(GradeDirty)).all() == []
+        changed = {m for m in incremental if incremental[m] != before[m]}
+        assert changed == {li.id}
+        # The same rows a full pass stores.
+        recompute(workshop, full=True)
+        assert stored() == incremental
+
+
+def test_a_change_that_may_concern_anyone_recomputes_everyone(lti: LtiHarness) -> None:
+    from lti_tool.grades.service import recompute
+
+    host, base, _people = three_learners(lti)
+    add_activity(host, base, kind="reading", title="必读材料", required="1")  # every required mean moves
+    with lti.tool_app.app_context():
+        s = state()
+        assert s.stale and s.full
+        workshop = db.session.get(Workshop, s.workshop_id)
+        assert len(recompute(workshop)) == 3
+        assert not state().full
+
+
+def test_a_scheme_that_ranks_people_recomputes_everyone(lti: LtiHarness) -> None:
+    """dawukou-80-20 caps 优秀 at 25 % per school: one learner's score can demote another."""
+    from lti_tool.grades.service import recompute
+
+    host, base, people = three_learners(lti)
+    token = csrf(host.get(base + "/setup").text)
+    r = host.post(base + "/setup", data={"csrf_token": token, "title": "小学数学工作坊", "required_hours": "25",
+                                         "minutes_per_hour": "45", "hours_rounding": "proportional",
+                                         "grading_preset": "dawukou-80-20"})
+    assert r.status_code == 200
+    assert host.get(base + "/grades").status_code == 200
+    with lti.tool_app.app_context():
+        video = db.session.scalars(select(Activity.id).where(Activity.kind == "video")).one()
+    watch_whole_video(people["lijianguo"], base, video)
+    with lti.tool_app.app_context():
+        s = state()
+        assert s.stale and not s.full
+        assert len(recompute(db.session.get(Workshop, s.workshop_id))) == 3
+
+
+def test_opening_a_reading_marks_the_learner(lti: LtiHarness) -> None:
+    """Statements are stored in bulk; one about a reading still reaches the grade (optional 20 %)."""
+    host, base, people = three_learners(lti)
+    with lti.tool_app.app_context():
+        reading = db.session.scalars(select(Activity.id).where(Activity.kind == "reading")).one()
+        li_id = member(lti, "李建国").id
+        before = db.session.scalars(select(GradeResult.total).where(GradeResult.member_id == li_id)).one()
+    assert people["lijianguo"].session.get(f"{base}/a/{reading}").status_code == 200
+    with lti.tool_app.app_context():
+        assert state().stale
+    assert host.get(base + "/grades").status_code == 200
+    with lti.tool_app.app_context():
+        after = db.session.scalars(select(GradeResult.total).where(GradeResult.member_id == li_id)).one()
+    assert after - before == 20
