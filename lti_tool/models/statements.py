@@ -33,6 +33,8 @@ class Statement(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         Index("ix_xapi_statements_actor_object", "actor_key", "object_id"),
         Index("ix_xapi_statements_verb_stored", "verb_id", "seq"),
+        # Daily participation per workshop (研修主页) counts distinct actors per day of one workshop.
+        Index("ix_xapi_statements_workshop_timestamp", "workshop_id", "timestamp"),
     )
 
     # `seq` orders statements as stored and drives `more` paging; `id` is the xAPI statement id.
@@ -46,6 +48,8 @@ class Statement(db.Model):  # type: ignore[name-defined,misc]
     registration: Mapped[str | None] = mapped_column(String(36), index=True)
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("xapi_clients.id", ondelete="SET NULL"))
+    # The workshop named in the context (parent or grouping), when it is one of ours; see store.py.
+    workshop_id: Mapped[int | None] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
 
 

@@ -25,6 +25,7 @@ from ..extensions import db
 from ..models import Lrs, OutboxEntry, Statement
 from .actors import actor_key
 from .progress import update_video_progress
+from .workshop_context import workshop_ids
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 _CHUNK = 500
@@ -109,7 +110,8 @@ def _store(prepared: list[dict[str, Any]], ids: list[str], client_id: int | None
     result = StoreResult(ids=ids)
     rows: list[dict[str, Any]] = []
     new_statements: list[dict[str, Any]] = []
-    for statement in prepared:
+    workshops = workshop_ids(prepared, client_id)
+    for statement, workshop_id in zip(prepared, workshops, strict=True):
         old = existing.get(statement["id"])
         if old is not None:
             if not same_content(json.loads(old), statement):
@@ -129,6 +131,7 @@ def _store(prepared: list[dict[str, Any]], ids: list[str], client_id: int | None
                 "registration": context.get("registration"),
                 "voided": False,
                 "client_id": client_id,
+                "workshop_id": workshop_id,
                 "body": canonical_json(statement),
             }
         )

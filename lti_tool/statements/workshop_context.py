@@ -1,0 +1,45 @@
+"""Which workshop a statement belongs to, from its context activities (parent or grouping).
+
+Our own statements name the workshop as `{tool}/xapi/activities/workshop/<id>` (xapi.builders).
+Content reporting through `/xapi/statements` may name one too; it is kept only when that
+workshop belongs to the course the client's credentials were made for, so one course's content
+cannot count as participation in another course's workshop.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Workshop, XapiClient
+
+WORKSHOP_IRI = re.compile(r"/xapi/activities/workshop/(\d{1,10})$")
+
+
+def named_workshop(statement: dict[str, Any]) -> int | None:
+    activities = (statement.get("context") or {}).get("contextActivities") or {}
+    for kind in ("parent", "grouping"):
+        entries = activities.get(kind) or []
+        for entry in entries if isinstance(entries, list) else [entries]:
+            found = WORKSHOP_IRI.search(str((entry or {}).get("id") or ""))
+            if found:
+                return int(found.group(1))
+    return None
+
+
+def workshop_ids(statements: Sequence[dict[str, Any]], client_id: int | None) -> list[int | None]:
+    """The workshop of each statement, or None (not ours, unknown, or another course's)."""
+    named = [named_workshop(s) for s in statements]
+    wanted = {w for w in named if w is not None}
+    if not wanted:
+        return named
+    query = select(Workshop.id).where(Workshop.id.in_(wanted))
+    if client_id is not None:
+        course = db.session.scalar(select(XapiClient.course_id).where(XapiClient.id == client_id))
+        query = query.where(Workshop.course_id == course)
+    known = set(db.session.scalars(query))
+    return [w if w in known else None for w in named]
