@@ -91,6 +91,14 @@ def _is_due(activity: Activity, phase_end: dict[int, date], today: date) -> bool
     return end is not None and end < today
 
 
+def has_started(wf: WorkshopFacts, facts: MemberFacts) -> bool:
+    """Anything the grade engine reads: study hours, a post, a submission, a reading opened, hours
+    attended. The 情况通报, the 研修主页 and the county view all count "started" with this."""
+    hours = wf.video_hours(facts) + wf.offline_hours(facts)
+    return bool(hours > 0 or facts.threads or facts.replies or facts.submitted or facts.opened
+                or any(h > 0 for h in facts.attended.values()))
+
+
 def standings(wf: WorkshopFacts, phases: Sequence[Phase], today: date | None = None) -> list[Standing]:
     today = today or china_today()
     expected = expected_hours(wf.workshop, phases, today)
@@ -102,8 +110,7 @@ def standings(wf: WorkshopFacts, phases: Sequence[Phase], today: date | None = N
         hours = wf.video_hours(facts) + wf.offline_hours(facts)
         done = {a.id: _done(wf, facts, a) for a in required}
         missing = [a for a in required if done[a.id] is False and _is_due(a, phase_end, today)]
-        started = hours > 0 or facts.threads or facts.replies or facts.submitted or facts.opened or any(
-            h > 0 for h in facts.attended.values())
+        started = has_started(wf, facts)
         reasons = []
         if expected is not None and hours < expected * BEHIND_SHARE:
             reasons.append(f"学时 {hours.quantize(Decimal('0.1'))}，应达 {expected}")

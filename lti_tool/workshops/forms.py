@@ -32,6 +32,8 @@ class WorkshopSettings(Schema):
     hours_rounding = fields.String(required=True,
                                    validate=validate.OneOf(["proportional", "floor_half", "floor_whole"]))
     grading_preset = Text(load_default=None)
+    # Rankings of classes, schools and learners on the 研修主页 (seed 004 方案1 "促进……竞争"); off by default.
+    rankings_enabled = fields.Boolean(load_default=False)
 
 
 class PhaseInput(Schema):
@@ -80,7 +82,7 @@ class ActivityInput(Schema):
 def form_data(form: Any) -> dict[str, Any]:
     """HTML forms send '' for empty fields: drop them so defaults apply; checkboxes become bools."""
     data = {k: v for k, v in form.items() if k != "csrf_token" and v != ""}
-    for flag in ("required", "per_class"):
+    for flag in ("required", "per_class", "rankings_enabled"):
         if flag in form:
             data[flag] = form.get(flag) in ("1", "on", "true")
     return data

@@ -40,6 +40,7 @@ GET_ROUTES: dict[str, tuple[str, set[str]]] = {
     "workshop.progress_report_xlsx": ("/report.xlsx", STAFF),
     "workshop.my_group": ("/group", {HOST, TUTOR, LEADER}),
     "workshop.my_grade": ("/my-grade", {PARTICIPANT, LEADER}),  # only participants are graded
+    "workshop.overview": ("/overview", MEMBERS),  # 研修主页: aggregates published to everyone (seed 004)
     "workshop.showcase": ("/excellent", MEMBERS),  # 推优 work is shown to the whole workshop
     "workshop.studio": ("/studio", {PARTICIPANT, LEADER}),  # 研修工作室: a participant's own
 }

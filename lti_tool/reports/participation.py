@@ -1,0 +1,168 @@
+"""Participation and completion of a workshop by class, school and group, and per day (研修主页;
+seed 004 方案1 "研修主页每天将公布各学校参与研修情况的实时数据", "班级主页……促进班级间及班级内部
+学员的竞争").
+
+One source of truth: "started" and "completion" come from `grades.facts.gather`, the reader that
+feeds the grade engine; totals and passes from the stored grade results; days from the statements
+of this workshop (Statement.workshop_id, indexed with the timestamp). The database aggregates: the
+Python loops below run over members and their per-day activity, never over statements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..grades.facts import MemberFacts, WorkshopFacts, gather
+from ..grades.measures import MEASURES
+from ..grades.slots import Slot
+from ..models import GradeResult, Statement, Workshop, WorkshopMember
+from ..statements.actors import lti_actor_key
+from .standing import has_started
+
+CHINA = ZoneInfo("Asia/Shanghai")
+HUNDRED = Decimal(100)
+DAYS = 14
+
+
+@dataclass
+class Day:
+    day: date
+    active: int
+    rate: Decimal  # percent of the graded members
+
+
+@dataclass
+class Row:
+    """One class, school, town or group (or the whole workshop)."""
+
+    name: str
+    members: int = 0
+    started: int = 0
+    active_today: int = 0
+    active_week: int = 0
+    completion_sum: Decimal = Decimal(0)
+    passed: int = 0
+    totals: list[Decimal] = field(default_factory=list)
+
+    @property
+    def started_rate(self) -> Decimal:
+        return _percent(self.started, self.members)
+
+    @property
+    def week_rate(self) -> Decimal:
+        return _percent(self.active_week, self.members)
+
+    @property
+    def completion(self) -> Decimal:
+        """Mean completion of the required activities, in percent."""
+        return (self.completion_sum / self.members).quantize(Decimal("0.1")) if self.members else Decimal(0)
+
+    @property
+    def average(self) -> Decimal | None:
+        return (sum(self.totals, Decimal(0)) / len(self.totals)).quantize(Decimal("0.01")) if self.totals else None
+
+
+@dataclass
+class Overview:
+    whole: Row
+    days: list[Day]
+    by_class: list[Row]
+    by_school: list[Row]
+    by_town: list[Row]
+    by_group: list[Row]
+    bands: dict[str, int]
+    top: list[tuple[WorkshopMember, GradeResult]]  # best totals, when the host shows rankings
+    # dimension ("school", "town") → name → members active on each day of `days`
+    per_day: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+
+
+def _percent(part: int, whole: int) -> Decimal:
+    return (Decimal(part) * HUNDRED / whole).quantize(Decimal("0.1")) if whole else Decimal(0)
+
+
+def china_day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, CHINA)
+    return start, start + timedelta(days=1)
+
+
+REQUIRED_SLOT = Slot("scores", "required", "required", HUNDRED)
+
+
+def required_completion(wf: WorkshopFacts, facts: MemberFacts) -> Decimal:
+    """Mean completion of the required activities in percent: the very measure `scores.required`
+    of zhenjiang-80-20 reads (grades/measures.py), so the page and the grade cannot disagree."""
+    value = MEASURES["required_activities"].compute(wf, facts, REQUIRED_SLOT, "")
+    return Decimal(value) if value is not None else Decimal(0)
+
+
+def active_by_day(workshop: Workshop, days: Iterable[date]) -> dict[date, set[str]]:
+    """Actor keys with at least one statement about this workshop on each China-time day."""
+    out = {}
+    for day in days:
+        begin, end = china_day_bounds(day)
+        out[day] = set(db.session.scalars(
+            select(Statement.actor_key).distinct().where(
+                Statement.workshop_id == workshop.id, Statement.timestamp >= begin, Statement.timestamp < end,
+                Statement.voided.is_(False))))
+    return out
+
+
+def build_overview(workshop: Workshop, members: list[WorkshopMember], results: dict[int, GradeResult],
+                   today: date, *, with_top: bool, wf: WorkshopFacts | None = None) -> Overview:
+    wf = wf if wf is not None else gather(workshop, members)
+    days = [today - timedelta(days=n) for n in range(DAYS - 1, -1, -1)]
+    active = active_by_day(workshop, days)
+    week = set().union(*(active[d] for d in days[-7:]))
+    keys = {m.id: lti_actor_key(m.user.issuer, m.user.sub) for m in members}
+    whole = Row("")
+    dims: dict[str, dict[str, Row]] = {"class": {}, "school": {}, "town": {}, "group": {}}
+    labels: dict[str, Callable[[WorkshopMember], str]] = {
+        "class": lambda m: m.workshop_class.name if m.workshop_class else "",
+        "school": lambda m: m.school or "",
+        "town": lambda m: m.town or "",
+        "group": lambda m: m.group.name if m.group else "",
+    }
+    bands: dict[str, int] = {}
+    for member in members:
+        facts = wf.members[member.id]
+        rows = [whole] + [dims[d].setdefault(labels[d](member), Row(labels[d](member))) for d in dims]
+        result = results.get(member.id)
+        for row in rows:
+            row.members += 1
+            row.started += has_started(wf, facts)
+            row.active_today += keys[member.id] in active[today]
+            row.active_week += keys[member.id] in week
+            row.completion_sum += required_completion(wf, facts)
+            if result is not None:
+                row.passed += bool(result.passed)
+                row.totals.append(Decimal(result.total))
+        if result is not None:
+            bands[result.band or "—"] = bands.get(result.band or "—", 0) + 1
+    counted = {d: sum(keys[m.id] in active[d] for m in members) for d in days}
+    per_day: dict[str, dict[str, list[int]]] = {"school": {}, "town": {}}
+    for dim, counts in per_day.items():
+        for member in members:
+            row = counts.setdefault(labels[dim](member), [0] * len(days))
+            for i, d in enumerate(days):
+                row[i] += keys[member.id] in active[d]
+    top: list[tuple[WorkshopMember, GradeResult]] = []
+    if with_top:
+        ranked = sorted((m for m in members if m.id in results), key=lambda m: (-results[m.id].total, m.id))
+        top = [(m, results[m.id]) for m in ranked[:10]]
+
+    def ordered(group: dict[str, Row]) -> list[Row]:
+        named = [r for r in group.values() if r.name]
+        return sorted(named, key=lambda r: r.name) + [r for r in group.values() if not r.name]
+
+    return Overview(
+        whole=whole, days=[Day(d, counted[d], _percent(counted[d], len(members))) for d in days],
+        by_class=ordered(dims["class"]), by_school=ordered(dims["school"]), by_town=ordered(dims["town"]),
+        by_group=ordered(dims["group"]), bands=bands, top=top, per_day=per_day,
+    )
