@@ -88,8 +88,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .statements.admin import bp as xapi_admin_bp
 
     app.register_blueprint(xapi_admin_bp)
+    from .reports.program_views import bp as program_bp
+
+    app.register_blueprint(program_bp)
 
     from .grades import routes as grade_routes  # noqa: F401 - routes register on import
+    from .reports import overview_views  # noqa: F401
     from .reports import views as report_views  # noqa: F401
     from .workshops import features, host_views, learner_views, video_intake  # noqa: F401
     from .workshops.views import bp as workshop_bp

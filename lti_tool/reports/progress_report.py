@@ -70,7 +70,7 @@ class Report:
         return [s for s in self.standings if s.status == "not_started"]
 
 
-def _utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """China-time days [start, end] as UTC instants [from, to)."""
     begin = datetime.combine(start, time(0), CHINA)
     stop = datetime.combine(end + timedelta(days=1), time(0), CHINA)
@@ -105,7 +105,7 @@ def build_report(workshop: Workshop, class_ids: list[int] | None, start: date, e
     if class_ids is not None:
         classes = [c for c in classes if c.id in class_ids]
     scope = workshop.title if class_ids is None else "、".join(c.name for c in classes) or workshop.title
-    begin, stop = _utc_bounds(start, end)
+    begin, stop = utc_bounds(start, end)
     ids = [m.id for m in members]
     assignments = select(Activity.id).where(Activity.workshop_id == workshop.id)
     period = {
@@ -117,7 +117,7 @@ def build_report(workshop: Workshop, class_ids: list[int] | None, start: date, e
     }
     report = Report(workshop=workshop, scope=scope, start=start, end=end, standings=rows, counts=counts,
                     schools=sorted(schools.values(), key=lambda r: (-r.learners, r.school)),
-                    tutors=_tutors(workshop, classes, begin, stop), period=period)
+                    tutors=tutor_rows(workshop, classes, begin, stop), period=period)
     return report
 
 
@@ -125,7 +125,7 @@ def _count(query) -> int:  # type: ignore[no-untyped-def]
     return int(db.session.scalar(query) or 0)
 
 
-def _tutors(workshop: Workshop, classes: list[WorkshopClass], begin: datetime, stop: datetime) -> list[TutorRow]:
+def tutor_rows(workshop: Workshop, classes: list[WorkshopClass], begin: datetime, stop: datetime) -> list[TutorRow]:
     by_tutor: dict[int, list[WorkshopClass]] = {}
     for c in classes:
         if c.tutor_member_id is not None:

@@ -1,0 +1,112 @@
+"""The county / program view: every workshop of one platform (dashboards issue §3) — participation
+by school and town per day, learners not started / behind / on track / done, tutors' grading
+backlog and response times, hosts' activity.
+
+Every figure is the one the workshop's own pages show: participation and completion from
+`participation.build_overview`, statuses from `standing.standings` (the 情况通报's), tutors from
+`progress_report.tutor_rows`; one gather of facts per workshop feeds all three. A teacher enrolled
+in two workshops counts in each (rates are per enrolment, as each workshop reports them).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..grades.facts import gather
+from ..grades.service import graded_members
+from ..models import Course, Phase, Post, Workshop, WorkshopClass, WorkshopMember
+from .participation import DAYS, Overview, Row, build_overview
+from .progress_report import TutorRow, tutor_rows, utc_bounds
+from .standing import standings
+
+
+@dataclass
+class HostRow:
+    member: WorkshopMember
+    last_seen: datetime | None
+    posts: int  # in the last 14 days
+
+
+@dataclass
+class WorkshopRow:
+    workshop: Workshop
+    course: Course
+    overview: Overview
+    statuses: Counter[str]
+    tutors: list[TutorRow]
+    hosts: list[HostRow]
+
+    @property
+    def backlog(self) -> int:
+        return sum(t.pending for t in self.tutors)
+
+
+@dataclass
+class Program:
+    days: list[date]
+    workshops: list[WorkshopRow]
+    schools: dict[str, Row] = field(default_factory=dict)
+    towns: dict[str, Row] = field(default_factory=dict)
+    school_days: dict[str, list[int]] = field(default_factory=dict)
+    town_days: dict[str, list[int]] = field(default_factory=dict)
+    statuses: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def tutors(self) -> list[tuple[WorkshopRow, TutorRow]]:
+        return [(w, t) for w in self.workshops for t in w.tutors]
+
+
+def _merge(into: dict[str, Row], rows: list[Row]) -> None:
+    for row in rows:
+        target = into.setdefault(row.name, Row(row.name))
+        target.members += row.members
+        target.started += row.started
+        target.active_today += row.active_today
+        target.active_week += row.active_week
+        target.completion_sum += row.completion_sum
+
+
+def _add_days(into: dict[str, list[int]], counts: dict[str, list[int]]) -> None:
+    for name, values in counts.items():
+        target = into.setdefault(name, [0] * len(values))
+        for i, v in enumerate(values):
+            target[i] += v
+
+
+def build_program(platform_id: int, today: date) -> Program:
+    workshops = db.session.execute(
+        select(Workshop, Course).join(Course, Course.id == Workshop.course_id)
+        .where(Course.platform_id == platform_id).order_by(Course.title, Workshop.title, Workshop.id)).all()
+    begin, stop = utc_bounds(today - timedelta(days=DAYS - 1), today)
+    program = Program(days=[today - timedelta(days=n) for n in range(DAYS - 1, -1, -1)], workshops=[])
+    for workshop, course in workshops:
+        members = graded_members(workshop)
+        wf = gather(workshop, members)
+        overview = build_overview(workshop, members, {}, today, with_top=False, wf=wf)
+        phases = list(db.session.scalars(select(Phase).where(Phase.workshop_id == workshop.id)
+                                         .order_by(Phase.position)))
+        statuses = Counter(s.status for s in standings(wf, phases, today))
+        classes = list(db.session.scalars(select(WorkshopClass).where(WorkshopClass.workshop_id == workshop.id)))
+        hosts = [HostRow(m, m.last_seen_at, int(db.session.scalar(select(func.count()).select_from(Post).where(
+            Post.author_id == m.id, Post.created_at >= begin, Post.created_at < stop)) or 0))
+            for m in db.session.scalars(select(WorkshopMember).where(
+                WorkshopMember.workshop_id == workshop.id, WorkshopMember.role.in_(("host", "cohost")),
+                WorkshopMember.active.is_(True)).order_by(WorkshopMember.id))]
+        program.workshops.append(WorkshopRow(workshop, course, overview, statuses,
+                                             tutor_rows(workshop, classes, begin, stop), hosts))
+        _merge(program.schools, overview.by_school)
+        _merge(program.towns, overview.by_town)
+        _add_days(program.school_days, overview.per_day.get("school", {}))
+        _add_days(program.town_days, overview.per_day.get("town", {}))
+        program.statuses.update(statuses)
+    return program
+
+
+def day_rate(active: int, members: int) -> Decimal:
+    return (Decimal(active) * 100 / members).quantize(Decimal("0.1")) if members else Decimal(0)

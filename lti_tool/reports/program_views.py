@@ -1,0 +1,102 @@
+"""`/program`: the county / program manager's view of every workshop of their platform, and its
+XLSX (the numbers the county reports upward).
+
+Who: a user whose launch carried an institution or system Administrator role (Moodle sends both
+for a site administrator; Open edX sends the system one for staff) — the county centre's program
+manager, not a course teacher. Decision where the issue is silent: the scope is the platform the
+manager launched from; another platform's workshops are never listed.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Blueprint, abort, render_template, session
+
+from ..extensions import db
+from ..grades.exports import safe_cell
+from ..grades.views import csv_response
+from ..lti.roles import LIS
+from ..models import Course, Membership
+from ..workshops.assignments import china_time
+from ..workshops.registry import NavLink, register_nav
+from .program import Program, build_program, day_rate
+from .standing import STATUS_LABELS, china_today
+
+bp = Blueprint("program", __name__, url_prefix="/program")
+PROGRAM_ROLES = frozenset({LIS + "institution/person#Administrator", LIS + "system/person#Administrator"})
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def is_program_manager(_viewer: Any = None) -> bool:
+    membership_id = session.get("membership_id")
+    membership = db.session.get(Membership, membership_id) if membership_id is not None else None
+    return bool(membership is not None and membership.user_id == session.get("uid")
+                and PROGRAM_ROLES.intersection(membership.lti_roles or []))
+
+
+register_nav(NavLink("program.program_view", "项目总览", "Program", is_program_manager, order=95))
+
+
+def program_platform() -> int:
+    """The platform of the manager's launch; 401 without a launch, 403 for anyone else."""
+    uid, membership_id = session.get("uid"), session.get("membership_id")
+    if uid is None or membership_id is None:
+        abort(401, description="会话已过期，请回到课程重新进入 / Session expired: launch again from the course")
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.user_id != uid:
+        abort(401, description="会话已过期，请回到课程重新进入 / Session expired: launch again from the course")
+    if not PROGRAM_ROLES.intersection(membership.lti_roles or []):
+        abort(403, description="只有项目管理员（平台管理员）可以查看 / Program managers (platform administrators) only")
+    course = db.session.get(Course, membership.course_id)
+    assert course is not None
+    return course.platform_id
+
+
+@bp.route("/")
+def program_view() -> Any:
+    program = build_program(program_platform(), china_today())
+    return render_template("reports/program.html", program=program, labels=STATUS_LABELS, day_rate=day_rate,
+                           china_time=china_time, lang=session.get("lang", "zh"))
+
+
+@bp.route("/export.xlsx")
+def program_xlsx() -> Any:
+    program = build_program(program_platform(), china_today())
+    return csv_response(program_workbook(program), f"研修情况-{china_today():%Y%m%d}.xlsx", XLSX)
+
+
+def program_workbook(program: Program) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "工作坊"
+    statuses = [zh for zh, _ in STATUS_LABELS.values()]
+    sheet.append(["课程", "工作坊", "学员", "已开始", "近7天参与率%", "必做完成度%", *statuses, "待批改",
+                  "坊主最近访问"])
+    for w in program.workshops:
+        o = w.overview.whole
+        last = max((h.last_seen for h in w.hosts if h.last_seen), default=None)
+        sheet.append([safe_cell(w.course.title or w.course.context_id), safe_cell(w.workshop.title), o.members,
+                      o.started, o.week_rate, o.completion,
+                      *(w.statuses.get(k, 0) for k in STATUS_LABELS), w.backlog,
+                      china_time(last)])
+    days = [d.strftime("%m-%d") for d in program.days]
+    for title, rows, per_day in (("学校", program.schools, program.school_days),
+                                 ("镇街", program.towns, program.town_days)):
+        part = book.create_sheet(title)
+        part.append([title, "学员", "已开始", "近7天参与率%", *(f"{d} 参与人数" for d in days)])
+        for name in sorted(rows):
+            row = rows[name]
+            part.append([safe_cell(name or "（未填写）"), row.members, row.started, row.week_rate,
+                         *per_day.get(name, [0] * len(days))])
+    tutors = book.create_sheet("辅导老师")
+    tutors.append(["工作坊", "辅导老师", "班级", "近14天批改", "待批改", "批改用时中位数（小时）"])
+    for w, t in program.tutors:
+        tutors.append([safe_cell(w.workshop.title), safe_cell(t.member.display_name), safe_cell("、".join(t.classes)),
+                       t.graded, t.pending, t.response_hours if t.response_hours is not None else ""])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

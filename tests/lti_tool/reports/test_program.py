@@ -1,0 +1,97 @@
+"""The county / program view (dashboards issue §3) through real launches: only a platform
+administrator's launch opens it; it lists every workshop of that platform and no other's; its
+statuses, backlog and participation are the workshop pages' own figures; the XLSX opens with
+openpyxl, with the Chinese headers and the same totals."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from lti_tool.extensions import db
+from lti_tool.models import Course, Platform, ResourceLink, Workshop
+
+from ...fixtures.lti import LtiHarness, lti_harness
+from ..workshops.test_studio import studio_world
+
+
+@pytest.fixture
+def lti(database_url: str, tmp_path: Path) -> Iterator[LtiHarness]:
+    with lti_harness(database_url, tmp_path / "instance") as harness:
+        yield harness
+
+
+def number(html: str, element_id: str) -> int:
+    found = re.search(rf'id="{element_id}"[^>]*>([^<]*)<', html)
+    assert found, element_id
+    return int(found.group(1))
+
+
+def test_the_program_manager_sees_every_workshop_of_the_platform(lti: LtiHarness) -> None:
+    w = studio_world(lti)
+    # Another platform's workshop must never appear.
+    with lti.tool_app.app_context():
+        other = Platform(issuer="https://other.example", client_id="c", name="别的平台",
+                         auth_login_url="https://other.example/a", auth_token_url="https://other.example/t",
+                         key_set_url="https://other.example/k")
+        db.session.add(other)
+        db.session.flush()
+        course = Course(platform_id=other.id, deployment_id="1", context_id="ctx", title="别的课程")
+        db.session.add(course)
+        db.session.flush()
+        link = ResourceLink(course_id=course.id, resource_link_id="rl", title="别的", custom={})
+        db.session.add(link)
+        db.session.flush()
+        db.session.add(Workshop(course_id=course.id, resource_link_id=link.id, title="别的平台的工作坊"))
+        db.session.commit()
+    admin = lti.driver()
+    admin.launch("linhai")
+    page = admin.session.get(lti.tool_url + "/program/")
+    assert page.status_code == 200, page.text[:300]
+    html = page.text
+    assert "别的平台的工作坊" not in html and f'data-workshop="{w["wid"]}"' in html
+    report = w["host"].get(w["base"] + "/report").text  # the workshop's own 情况通报
+    for status in ("not_started", "behind", "on_track", "done"):
+        assert number(html, f"status-{status}") == number(report, f"count-{status}"), status
+    members = number(html, "members")
+    assert members == sum(number(html, f"status-{s}") for s in ("not_started", "behind", "on_track", "done"))
+    # 王丽华's work was graded: no backlog; 胡文斌 appears with his class and one graded submission.
+    row = html.split(f'data-workshop="{w["wid"]}"', 1)[1].split("</tr>", 1)[0]
+    assert 'class="num backlog">0<' in row
+    tutors = html.split('id="tutors"', 1)[1].split("</table>", 1)[0]
+    assert "胡文斌" in tutors and "一班" in tutors
+    assert 'id="days-town"' in html and 'id="days-school"' in html
+    # The program link is in the administrator's workshop navigation, and nobody else's.
+    assert "/program/" in admin.session.get(w["base"] + "/").text
+    assert "/program/" not in w["host"].get(w["base"] + "/").text
+
+    from openpyxl import load_workbook
+
+    xlsx = admin.session.get(lti.tool_url + "/program/export.xlsx")
+    assert xlsx.status_code == 200
+    book = load_workbook(io.BytesIO(xlsx.content))
+    assert book.sheetnames == ["工作坊", "学校", "镇街", "辅导老师"]
+    sheet = book["工作坊"]
+    header = [c.value for c in sheet[1]]
+    assert header[:6] == ["课程", "工作坊", "学员", "已开始", "近7天参与率%", "必做完成度%"]
+    assert sum(r[2] for r in sheet.iter_rows(min_row=2, values_only=True)) == members
+    schools = book["学校"]
+    assert sum(r[1] for r in schools.iter_rows(min_row=2, values_only=True)) == members
+    assert [c.value for c in book["辅导老师"][1]][:3] == ["工作坊", "辅导老师", "班级"]
+
+
+def test_only_a_platform_administrator_opens_it(lti: LtiHarness) -> None:
+    import requests
+
+    w = studio_world(lti)
+    assert w["host"].get(lti.tool_url + "/program/").status_code == 403  # a course teacher
+    assert w["people"]["wanglihua"].session.get(lti.tool_url + "/program/").status_code == 403
+    assert w["people"]["huwenbin"].session.get(lti.tool_url + "/program/export.xlsx").status_code == 403
+    assert requests.get(lti.tool_url + "/program/", timeout=10).status_code == 401
+    with lti.tool_app.app_context():
+        assert db.session.scalars(select(Workshop)).first() is not None
