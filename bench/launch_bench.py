@@ -341,7 +341,10 @@ def run_pages() -> list[str]:
                  (f"host: grade table ({members:,}, page 1)", host.session, base + "/grades"),
                  ("participant: workshop home", learner.session, base + "/"),
                  ("participant: video activity page", learner.session, f"{base}/a/{video_id}"),
-                 ("participant: my grade", learner.session, base + "/my-grade")]
+                 ("participant: my grade", learner.session, base + "/my-grade"),
+                 ("participant: studio (研修工作室)", learner.session, base + "/studio"),
+                 (f"overview ({members:,}, 研修主页)", learner.session, base + "/overview"),
+                 ("showcase (优秀作业)", learner.session, base + "/excellent")]
         figures: dict[str, Any] = {"members": members, "first_grade_view_s": first_grades}
         for label, session, page_url in pages:
             times, body = _page_times(session, page_url, repeat)

@@ -227,6 +227,16 @@ def ensure_fresh(workshop: Workshop) -> GradeState | None:
     return db.session.get(GradeState, workshop.id)
 
 
+def stored_grades(workshop: Workshop) -> dict[int, Any]:
+    """member id → (member_id, total, band, passed, credits, outstanding): the stored results without
+    their explanations, for pages that list, count and rank (reading thousands of explanation
+    documents cost more than the rest of the grade table)."""
+    return {row.member_id: row for row in db.session.execute(
+        select(GradeResult.member_id, GradeResult.total, GradeResult.band, GradeResult.passed,
+               GradeResult.credits, GradeResult.outstanding)
+        .where(GradeResult.workshop_id == workshop.id))}
+
+
 def stored_results(workshop: Workshop) -> dict[int, GradeResult]:
     return {r.member_id: r for r in db.session.scalars(
         select(GradeResult).where(GradeResult.workshop_id == workshop.id))}

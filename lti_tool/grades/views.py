@@ -16,7 +16,7 @@ from ..models import GradeResult, StudyGroup, WorkshopClass, WorkshopMember
 from ..workshops.access import Viewer, workshop_access
 from ..workshops.registry import NavLink, register_nav
 from ..workshops.views import bp
-from .service import NoPolicy, ensure_fresh, stored_results, what_if_records, workshop_policy
+from .service import NoPolicy, ensure_fresh, stored_grades, what_if_records, workshop_policy
 
 PAGE_SIZE = 50
 
@@ -39,7 +39,7 @@ def _filters() -> dict[str, str]:
     return {k: request.args.get(k, "").strip()[:200] for k in ("school", "class", "group", "band", "passed")}
 
 
-def _matches(member: WorkshopMember, row: GradeResult | None, f: dict[str, str]) -> bool:
+def _matches(member: WorkshopMember, row: Any, f: dict[str, str]) -> bool:
     if f["school"] and (member.school or "") != f["school"]:
         return False
     if f["class"] and str(member.class_id or "") != f["class"]:
@@ -58,7 +58,7 @@ def grades(workshop_id: int) -> Any:
     workshop = viewer.workshop
     state = ensure_fresh(workshop)
     members = visible_members(viewer)
-    rows = stored_results(workshop) if state else {}
+    rows = stored_grades(workshop) if state else {}
     f = _filters()
     shown = [(m, rows.get(m.id)) for m in members if _matches(m, rows.get(m.id), f)]
     page = max(1, request.args.get("page", 1, type=int) or 1)
@@ -112,7 +112,8 @@ def _member_or_404(viewer: Viewer, member_id: int) -> WorkshopMember:
 def _explanation_page(viewer: Viewer, member: WorkshopMember) -> Any:
     workshop = viewer.workshop
     state = ensure_fresh(workshop)
-    row = stored_results(workshop).get(member.id) if state else None
+    row = db.session.scalars(select(GradeResult).where(  # one row, not the workshop's thousands
+        GradeResult.workshop_id == workshop.id, GradeResult.member_id == member.id)).first() if state else None
     needs = res = text = None
     if row is not None:
         try:

@@ -16,7 +16,7 @@ from flask import g, render_template, session
 from sqlalchemy import select
 
 from ..extensions import db
-from ..grades.service import ensure_fresh, graded_members, stored_results
+from ..grades.service import ensure_fresh, graded_members, stored_grades
 from ..models import Activity, Submission, WorkshopMember
 from ..workshops.access import Viewer, workshop_access
 from ..workshops.registry import NavLink, register_nav
@@ -33,7 +33,7 @@ def overview(workshop_id: int) -> Any:
     viewer: Viewer = g.viewer
     workshop = viewer.workshop
     state = ensure_fresh(workshop)
-    results = stored_results(workshop) if state is not None else {}
+    results = stored_grades(workshop) if state is not None else {}
     ov = build_overview(workshop, graded_members(workshop), results, china_today(),
                         with_top=workshop.rankings_enabled)
     ranked = workshop.rankings_enabled

@@ -10,10 +10,11 @@ Python loops below run over members and their per-day activity, never over state
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from ..extensions import db
 from ..grades.facts import MemberFacts, WorkshopFacts, gather
 from ..grades.measures import MEASURES
 from ..grades.slots import Slot
-from ..models import GradeResult, Statement, Workshop, WorkshopMember
+from ..models import Statement, Workshop, WorkshopMember
 from ..statements.actors import lti_actor_key
 from .standing import has_started
 
@@ -78,7 +79,7 @@ class Overview:
     by_town: list[Row]
     by_group: list[Row]
     bands: dict[str, int]
-    top: list[tuple[WorkshopMember, GradeResult]]  # best totals, when the host shows rankings
+    top: list[tuple[WorkshopMember, Any]]  # best totals (stored grade rows), when the host shows rankings
     # dimension ("school", "town") → name → members active on each day of `days`
     per_day: dict[str, dict[str, list[int]]] = field(default_factory=dict)
 
@@ -114,7 +115,7 @@ def active_by_day(workshop: Workshop, days: Iterable[date]) -> dict[date, set[st
     return out
 
 
-def build_overview(workshop: Workshop, members: list[WorkshopMember], results: dict[int, GradeResult],
+def build_overview(workshop: Workshop, members: list[WorkshopMember], results: Mapping[int, Any],
                    today: date, *, with_top: bool, wf: WorkshopFacts | None = None) -> Overview:
     wf = wf if wf is not None else gather(workshop, members)
     days = [today - timedelta(days=n) for n in range(DAYS - 1, -1, -1)]
@@ -134,25 +135,35 @@ def build_overview(workshop: Workshop, members: list[WorkshopMember], results: d
         facts = wf.members[member.id]
         rows = [whole] + [dims[d].setdefault(labels[d](member), Row(labels[d](member))) for d in dims]
         result = results.get(member.id)
+        begun, today_active = has_started(wf, facts), keys[member.id] in active[today]
+        week_active, completion = keys[member.id] in week, required_completion(wf, facts)
         for row in rows:
             row.members += 1
-            row.started += has_started(wf, facts)
-            row.active_today += keys[member.id] in active[today]
-            row.active_week += keys[member.id] in week
-            row.completion_sum += required_completion(wf, facts)
+            row.started += begun
+            row.active_today += today_active
+            row.active_week += week_active
+            row.completion_sum += completion
             if result is not None:
                 row.passed += bool(result.passed)
                 row.totals.append(Decimal(result.total))
         if result is not None:
             bands[result.band or "—"] = bands.get(result.band or "—", 0) + 1
-    counted = {d: sum(keys[m.id] in active[d] for m in members) for d in days}
+    # Which days each actor took part: one pass over the (few) active actors of each day.
+    days_of: dict[str, list[int]] = {}
+    for i, d in enumerate(days):
+        for actor in active[d]:
+            days_of.setdefault(actor, []).append(i)
+    counted = dict.fromkeys(days, 0)
     per_day: dict[str, dict[str, list[int]]] = {"school": {}, "town": {}}
-    for dim, counts in per_day.items():
-        for member in members:
+    for member in members:
+        mine = days_of.get(keys[member.id], [])
+        for i in mine:
+            counted[days[i]] += 1
+        for dim, counts in per_day.items():
             row = counts.setdefault(labels[dim](member), [0] * len(days))
-            for i, d in enumerate(days):
-                row[i] += keys[member.id] in active[d]
-    top: list[tuple[WorkshopMember, GradeResult]] = []
+            for i in mine:
+                row[i] += 1
+    top: list[tuple[WorkshopMember, Any]] = []
     if with_top:
         ranked = sorted((m for m in members if m.id in results), key=lambda m: (-results[m.id].total, m.id))
         top = [(m, results[m.id]) for m in ranked[:10]]
