@@ -49,6 +49,20 @@ def _check_redis_url(url: str) -> None:
         raise ConfigError("YANXIU_REDIS_URL has no host (expected redis://[:password@]host[:port]/db)")
 
 
+def _number(name: str, default: float, kind: type = int, minimum: float = 0) -> Any:
+    """A numeric YANXIU_* variable; anything else stops the start with one line naming it."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return kind(default)
+    try:
+        value = kind(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a{'n integer' if kind is int else ' number'}, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {raw!r}")
+    return value
+
+
 def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     env = os.environ
     overrides = dict(overrides or {})
@@ -67,12 +81,15 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         # Production profile: LTI state/nonces/launch data and platform key sets in Redis.
         "REDIS_URL": env.get("YANXIU_REDIS_URL") or None,
         "REDIS_PREFIX": env.get("YANXIU_REDIS_PREFIX", "yanxiu:"),
-        "UPLOAD_MAX_BYTES": int(env.get("YANXIU_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)),
+        "UPLOAD_MAX_BYTES": _number("YANXIU_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1),
         # Moodle's id_token lives 60 s: tolerate small clock skew, never large (platform-facts).
-        "LTI_CLOCK_SKEW_SECONDS": int(env.get("YANXIU_LTI_CLOCK_SKEW_SECONDS", 10)),
+        "LTI_CLOCK_SKEW_SECONDS": _number("YANXIU_LTI_CLOCK_SKEW_SECONDS", 10),
         "LTI_STATE_LIFETIME_SECONDS": 600,
-        "LTI_HTTP_TIMEOUT_SECONDS": float(env.get("YANXIU_LTI_HTTP_TIMEOUT_SECONDS", 5)),
-        "KEY_GRACE_DAYS": int(env.get("YANXIU_KEY_GRACE_DAYS", 7)),
+        "LTI_HTTP_TIMEOUT_SECONDS": _number("YANXIU_LTI_HTTP_TIMEOUT_SECONDS", 5, float, minimum=0.1),
+        "KEY_GRACE_DAYS": _number("YANXIU_KEY_GRACE_DAYS", 7),
+        # The 研修主页 and the county view are aggregates of a whole workshop or platform: kept this
+        # long per worker (0 = always fresh). Seed 004 publishes them daily; minutes are plenty.
+        "DASHBOARD_CACHE_SECONDS": _number("YANXIU_DASHBOARD_CACHE_SECONDS", 120),
         "TRUST_PROXY": env.get("YANXIU_TRUST_PROXY", "1") == "1",
         "BABEL_DEFAULT_LOCALE": "zh",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, render_template, session
+from flask import abort, g, render_template, request, session
 from sqlalchemy import select
 
 from ..extensions import db
 from ..grades.service import ensure_fresh, graded_members, stored_grades
-from ..models import Activity, Submission, WorkshopMember
+from ..models import Activity, Submission, WorkshopClass, WorkshopMember
 from ..workshops.access import Viewer, workshop_access
+from ..workshops.discussion_service import small_int
 from ..workshops.registry import NavLink, register_nav
 from ..workshops.views import bp
-from .participation import build_overview
+from .cache import cached
+from .participation import Overview, build_overview
 from .standing import china_today
 
 register_nav(NavLink("workshop.overview", "研修主页", "Overview", lambda v: True, order=15))
@@ -30,24 +32,45 @@ register_nav(NavLink("workshop.overview", "研修主页", "Overview", lambda v: 
 @bp.route("/<int:workshop_id>/overview")
 @workshop_access("any")
 def overview(workshop_id: int) -> Any:
+    """The workshop's homepage, or with ?class=<id> that class's (班级主页): the same tables and
+    chart for the class's participants, and with rankings on, the class's ten best totals."""
     viewer: Viewer = g.viewer
     workshop = viewer.workshop
-    state = ensure_fresh(workshop)
-    results = stored_grades(workshop) if state is not None else {}
-    ov = build_overview(workshop, graded_members(workshop), results, china_today(),
-                        with_top=workshop.rankings_enabled)
+    classes = db.session.scalars(select(WorkshopClass).where(WorkshopClass.workshop_id == workshop.id)
+                                 .order_by(WorkshopClass.name)).all()
+    klass = None
+    if request.args.get("class"):
+        chosen = small_int(request.args.get("class"))
+        klass = next((c for c in classes if c.id == chosen), None)
+        if klass is None:
+            abort(404)
     ranked = workshop.rankings_enabled
-    if ranked:
-        for rows in (ov.by_class, ov.by_school, ov.by_town, ov.by_group):
-            rows.sort(key=lambda r: (-r.week_rate, -r.completion, r.name))
+    today = china_today()
+
+    def compute() -> tuple[Overview, bool]:
+        state = ensure_fresh(workshop)
+        results = stored_grades(workshop) if state is not None else {}
+        members = graded_members(workshop)
+        if klass is not None:
+            members = [m for m in members if m.class_id == klass.id]
+        ov = build_overview(workshop, members, results, today, with_top=ranked)
+        if ranked:
+            for rows in (ov.by_class, ov.by_school, ov.by_town, ov.by_group):
+                rows.sort(key=lambda r: (-r.week_rate, -r.completion, r.name))
+        return ov, state is not None
+
+    ov, graded = cached(("overview", workshop.id, klass.id if klass else None, today, ranked), compute)
+    query = (select(Submission, WorkshopMember, Activity.title)
+             .join(WorkshopMember, WorkshopMember.id == Submission.member_id)
+             .join(Activity, Activity.id == Submission.activity_id)
+             .where(Activity.workshop_id == workshop.id, Submission.excellent.is_(True),
+                    WorkshopMember.active.is_(True)))
+    if klass is not None:
+        query = query.where(WorkshopMember.class_id == klass.id)
     excellent = db.session.execute(
-        select(Submission, WorkshopMember, Activity.title)
-        .join(WorkshopMember, WorkshopMember.id == Submission.member_id)
-        .join(Activity, Activity.id == Submission.activity_id)
-        .where(Activity.workshop_id == workshop.id, Submission.excellent.is_(True), WorkshopMember.active.is_(True))
-        .order_by(Submission.graded_at.desc().nulls_last(), Submission.id.desc()).limit(5)
-    ).all()
+        query.order_by(Submission.graded_at.desc().nulls_last(), Submission.id.desc()).limit(5)).all()
     peak = max((d.active for d in ov.days), default=0)
     return render_template("reports/overview.html", workshop=workshop, viewer=viewer, ov=ov, ranked=ranked,
-                           excellent=excellent, peak=peak, graded=state is not None,
+                           excellent=excellent, peak=peak, graded=graded, klass=klass,
+                           class_ids={c.name: c.id for c in reversed(classes)},
                            lang=session.get("lang", "zh"))

@@ -70,6 +70,14 @@ class Row:
         return (sum(self.totals, Decimal(0)) / len(self.totals)).quantize(Decimal("0.01")) if self.totals else None
 
 
+@dataclass(frozen=True)
+class TopRow:
+    name: str
+    school: str
+    total: Decimal
+    band: str
+
+
 @dataclass
 class Overview:
     whole: Row
@@ -79,7 +87,7 @@ class Overview:
     by_town: list[Row]
     by_group: list[Row]
     bands: dict[str, int]
-    top: list[tuple[WorkshopMember, Any]]  # best totals (stored grade rows), when the host shows rankings
+    top: list[TopRow]  # best totals, when the host shows rankings
     # dimension ("school", "town") → name → members active on each day of `days`
     per_day: dict[str, dict[str, list[int]]] = field(default_factory=dict)
 
@@ -163,10 +171,11 @@ def build_overview(workshop: Workshop, members: list[WorkshopMember], results: M
             row = counts.setdefault(labels[dim](member), [0] * len(days))
             for i in mine:
                 row[i] += 1
-    top: list[tuple[WorkshopMember, Any]] = []
+    top: list[TopRow] = []
     if with_top:
         ranked = sorted((m for m in members if m.id in results), key=lambda m: (-results[m.id].total, m.id))
-        top = [(m, results[m.id]) for m in ranked[:10]]
+        top = [TopRow(m.display_name, m.school or "", Decimal(results[m.id].total), results[m.id].band or "")
+               for m in ranked[:10]]
 
     def ordered(group: dict[str, Row]) -> list[Row]:
         named = [r for r in group.values() if r.name]

@@ -21,6 +21,7 @@ from ..lti.roles import LIS
 from ..models import Course, Membership
 from ..workshops.assignments import china_time
 from ..workshops.registry import NavLink, register_nav
+from .cache import cached
 from .program import Program, build_program, day_rate
 from .standing import STATUS_LABELS, china_today
 
@@ -54,16 +55,21 @@ def program_platform() -> int:
     return course.platform_id
 
 
+def _program() -> Program:
+    platform_id, today = program_platform(), china_today()
+    return cached(("program", platform_id, today), lambda: build_program(platform_id, today))
+
+
 @bp.route("/")
 def program_view() -> Any:
-    program = build_program(program_platform(), china_today())
+    program = _program()
     return render_template("reports/program.html", program=program, labels=STATUS_LABELS, day_rate=day_rate,
                            china_time=china_time, lang=session.get("lang", "zh"))
 
 
 @bp.route("/export.xlsx")
 def program_xlsx() -> Any:
-    program = build_program(program_platform(), china_today())
+    program = _program()
     return csv_response(program_workbook(program), f"研修情况-{china_today():%Y%m%d}.xlsx", XLSX)
 
 

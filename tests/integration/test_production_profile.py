@@ -399,6 +399,20 @@ def test_malformed_redis_url_is_a_configuration_error(tmp_path: Path, url: str, 
     assert "Traceback" not in result.output and not isinstance(result.exception, ValueError)
 
 
+@pytest.mark.parametrize("name, value, message", [
+    ("YANXIU_UPLOAD_MAX_BYTES", "20MB", "must be an integer"),
+    ("YANXIU_UPLOAD_MAX_BYTES", "0", "must be at least 1"),
+    ("YANXIU_LTI_HTTP_TIMEOUT_SECONDS", "five", "must be a number"),
+    ("YANXIU_DASHBOARD_CACHE_SECONDS", "-5", "must be at least 0"),
+])
+def test_a_bad_number_is_a_configuration_error(tmp_path: Path, name: str, value: str, message: str) -> None:
+    """Numeric variables are checked at start: one line naming the variable and the value."""
+    result = _cli(_bad_env(tmp_path, **{name: value}), "keys", "list")
+    assert result.exit_code == 1, result.output
+    assert name in result.output and message in result.output and repr(value) in result.output
+    assert "Traceback" not in result.output and not isinstance(result.exception, ValueError)
+
+
 def test_unreachable_database_stops_serve_with_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A database nobody listens on: `serve` stops before gunicorn with one error naming
     YANXIU_DATABASE_URL, the password masked."""
