@@ -88,6 +88,8 @@ class Overview:
     by_group: list[Row]
     bands: dict[str, int]
     top: list[TopRow]  # best totals, when the host shows rankings
+    # totals in bands of ten points: 0–9.99, 10–19.99, …, 90–100 (the last holds 100)
+    histogram: list[int] = field(default_factory=lambda: [0] * 10)
     # dimension ("school", "town") → name → members active on each day of `days`
     per_day: dict[str, dict[str, list[int]]] = field(default_factory=dict)
 
@@ -139,6 +141,7 @@ def build_overview(workshop: Workshop, members: list[WorkshopMember], results: M
         "group": lambda m: m.group.name if m.group else "",
     }
     bands: dict[str, int] = {}
+    histogram = [0] * 10
     for member in members:
         facts = wf.members[member.id]
         rows = [whole] + [dims[d].setdefault(labels[d](member), Row(labels[d](member))) for d in dims]
@@ -156,6 +159,7 @@ def build_overview(workshop: Workshop, members: list[WorkshopMember], results: M
                 row.totals.append(Decimal(result.total))
         if result is not None:
             bands[result.band or "—"] = bands.get(result.band or "—", 0) + 1
+            histogram[min(9, max(0, int(Decimal(result.total) // 10)))] += 1
     # Which days each actor took part: one pass over the (few) active actors of each day.
     days_of: dict[str, list[int]] = {}
     for i, d in enumerate(days):
@@ -184,5 +188,5 @@ def build_overview(workshop: Workshop, members: list[WorkshopMember], results: M
     return Overview(
         whole=whole, days=[Day(d, counted[d], _percent(counted[d], len(members))) for d in days],
         by_class=ordered(dims["class"]), by_school=ordered(dims["school"]), by_town=ordered(dims["town"]),
-        by_group=ordered(dims["group"]), bands=bands, top=top, per_day=per_day,
+        by_group=ordered(dims["group"]), bands=bands, top=top, per_day=per_day, histogram=histogram,
     )
