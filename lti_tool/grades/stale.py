@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -129,13 +129,20 @@ def _mark(session: Session, workshop_id: int, learners: set[tuple[int | None, st
 
 def statements_stored(session: Session, rows: list[tuple[str, str | None]]) -> None:
     """Statements are stored in bulk, past the ORM hook; those about a reading (opened, completed,
-    or voided) change that learner's grade inputs (facts.gather reads them)."""
-    by_workshop: dict[int, set[tuple[int | None, str | None]]] = {}
+    or voided) change that learner's grade inputs (facts.gather reads them). One query per batch."""
+    wanted: dict[int, set[str]] = {}
     for actor, object_id in rows:
         found = READING_IRI.search(object_id or "")
-        activity = session.get(Activity, int(found.group(1))) if found else None
-        if activity is not None and activity.kind == "reading":
-            by_workshop.setdefault(activity.workshop_id, set()).add((None, actor))
+        if found and len(found.group(1)) < 10:
+            wanted.setdefault(int(found.group(1)), set()).add(actor)
+    if not wanted:
+        return
+    by_workshop: dict[int, set[tuple[int | None, str | None]]] = {}
+    with session.no_autoflush:
+        for activity_id, workshop_id in session.execute(
+            select(Activity.id, Activity.workshop_id).where(Activity.id.in_(list(wanted)), Activity.kind == "reading")
+        ):
+            by_workshop.setdefault(workshop_id, set()).update((None, actor) for actor in wanted[activity_id])
     for workshop_id, learners in by_workshop.items():
         _mark(session, workshop_id, learners)
 
