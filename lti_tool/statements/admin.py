@@ -40,7 +40,7 @@ def status() -> Any:
             abort(400, description="名称不能为空，且不超过 200 字 / name: required, at most 200 characters")
         created = create_client(name, course_id=course.id)
     rows = []
-    for lrs in db.session.scalars(select(Lrs).order_by(Lrs.id)):
+    for lrs in db.session.scalars(select(Lrs).where(Lrs.active.is_(True)).order_by(Lrs.id)):
         pending, rejected = backlog(lrs.id)
         rows.append({"lrs": lrs, "pending": pending, "rejected": rejected})
     clients = db.session.scalars(

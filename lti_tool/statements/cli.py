@@ -71,10 +71,31 @@ def lrs_list() -> None:
     from .forwarder import backlog
 
     with _app().app_context():
-        for item in db.session.scalars(select(Lrs).order_by(Lrs.id)):
+        for item in db.session.scalars(select(Lrs).where(Lrs.active.is_(True)).order_by(Lrs.id)):
             pending, conflicts = backlog(item.id)
             click.echo(f"{item.id}\t{item.endpoint}\tbacklog={pending}\tconflicts={conflicts}\t"
                        f"last_success={item.last_success_at}\tlast_error={item.last_error or '-'}")
+
+
+@lrs.command("remove")
+@click.argument("lrs_id", type=int)
+def lrs_remove(lrs_id: int) -> None:
+    """Stop forwarding to an LRS. Its undelivered statements stay in the tool's store (`yanxiu xapi
+    export` can send them by hand); their outbox rows are dropped so nothing retries."""
+    from sqlalchemy import delete, func
+
+    from ..models import OutboxEntry
+
+    with _app().app_context():
+        item = db.session.get(Lrs, lrs_id)
+        if item is None or not item.active:
+            raise click.UsageError(f"LRS_ID: no active LRS {lrs_id} (see `yanxiu xapi lrs list`)")
+        pending = db.session.scalar(select(func.count()).select_from(OutboxEntry)
+                                    .where(OutboxEntry.lrs_id == lrs_id)) or 0
+        item.active = False
+        db.session.execute(delete(OutboxEntry).where(OutboxEntry.lrs_id == lrs_id))
+        db.session.commit()
+        click.echo(f"removed LRS {lrs_id}: {item.endpoint} ({pending} undelivered statements not sent)")
 
 
 @xapi.command("forward")

@@ -79,3 +79,18 @@ def test_keys_rotate_keeps_old_key_published(cli: CliRunner, database_url: str, 
         published = [k["kid"] for k in keys.jwks()["keys"]]
     assert first != second
     assert published == [first, second]
+
+
+def test_xapi_lrs_add_list_remove(cli: CliRunner) -> None:
+    """`yanxiu xapi lrs add|list|remove`: removing stops forwarding and names what was not sent."""
+    r = cli.invoke(main, ["xapi", "lrs", "add", "--endpoint", "http://127.0.0.1:8100/xAPI/", "--username", "u",
+                          "--password", "p-secret"])
+    assert r.exit_code == 0, r.output
+    lrs_id = r.output.split("added LRS ", 1)[1].split(":", 1)[0]
+    listing = cli.invoke(main, ["xapi", "lrs", "list"]).output
+    assert "127.0.0.1:8100" in listing and "p-secret" not in listing
+    r = cli.invoke(main, ["xapi", "lrs", "remove", lrs_id])
+    assert r.exit_code == 0 and "removed LRS" in r.output and "0 undelivered" in r.output
+    assert "127.0.0.1:8100" not in cli.invoke(main, ["xapi", "lrs", "list"]).output
+    r = cli.invoke(main, ["xapi", "lrs", "remove", lrs_id])
+    assert r.exit_code == 2 and "no active LRS" in r.output
