@@ -171,12 +171,16 @@ def _int(form: Any, name: str) -> int | None:
     return value
 
 
-def parse_post(form: Any, *, thread: bool) -> PostInput:
-    key = str(form.get("form_key") or "").strip()
+def parse_form_key(form: Any) -> str:
+    """The hidden per-form UUID that makes a double-submitted form store once."""
     try:
-        key = str(uuid.UUID(key))
+        return str(uuid.UUID(str(form.get("form_key") or "").strip()))
     except ValueError:
         raise InputError("form_key", "表单已失效，请刷新页面", "the form is stale: reload the page") from None
+
+
+def parse_post(form: Any, *, thread: bool) -> PostInput:
+    key = parse_form_key(form)
     title = _text(form, "title", TITLE_MAX, "标题", "title") if thread else None
     body = _text(form, "body", BODY_MAX, "内容", "body")
     return PostInput(body=body, form_key=key, title=title, quote_id=None if thread else _int(form, "quote_id"),

@@ -29,7 +29,7 @@ from ..statements.events import activity_iri, record_event
 from ..text import markdown
 from .access import Viewer, workshop_access
 from .assignments import assignment_ref, china_time, choice_label, submission_or_404
-from .discussion_service import InputError, excerpt, parse_page, small_int
+from .discussion_service import InputError, excerpt, parse_form_key, parse_page, small_int
 from .registry import NavLink, register_nav
 from .views import bp
 
@@ -113,10 +113,7 @@ def _item_page(sub: Submission, error: str | None = None, body: str = "", status
 
 
 def _parse(form: Any) -> tuple[str, str]:
-    try:
-        key = str(uuid.UUID(str(form.get("form_key") or "")))
-    except ValueError:
-        raise InputError("form_key", "表单已失效，请刷新页面", "the form is stale: reload the page") from None
+    key = parse_form_key(form)
     body = str(form.get("body") or "").strip()
     if not body:
         raise InputError("body", "点评内容不能为空", "the comment must not be empty")
