@@ -42,6 +42,14 @@ def test_demo_launches_every_role(tmp_path: Path) -> None:
         for login, role in (("maxiaoyan", "host"), ("huwenbin", "tutor"), ("wanglihua", "participant")):
             resp = LaunchDriver(base + "/devlms").launch(login)
             assert resp.status_code == 200 and re.search(rf'data-role="{role}"', resp.text), login
+        # The learner's studio and the workshop's overview; the county view for the site admin.
+        learner = LaunchDriver(base + "/devlms")
+        workshop = learner.launch("wanglihua").url.rstrip("/")
+        for page_path in ("/studio", "/overview", "/excellent"):
+            assert learner.session.get(workshop + page_path, timeout=10).status_code == 200, page_path
+        admin = LaunchDriver(base + "/devlms")
+        admin.launch("linhai")
+        assert admin.session.get(base + "/program/", timeout=10).status_code == 200
     finally:
         proc.terminate()
         output = proc.communicate(timeout=20)[0]
