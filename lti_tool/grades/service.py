@@ -11,7 +11,7 @@ video (VideoProgress), so gathering facts never rescans statements.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -225,6 +225,27 @@ def ensure_fresh(workshop: Workshop) -> GradeState | None:
         db.session.commit()
         return None
     return db.session.get(GradeState, workshop.id)
+
+
+REFRESH_EVERY_SECONDS = 30
+
+
+def refresh_stale(limit: int = 1, every_seconds: float = REFRESH_EVERY_SECONDS) -> int:
+    """The background worker's share: recompute a stale workshop so its readers find it fresh (a
+    full recompute of a city cohort takes seconds, which nobody should wait for on a page). Each
+    workshop at most every `every_seconds`, the longest-waiting first; workshops without a scheme
+    or whose scheme fails to load (the error is on the host's page) are left alone."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=every_seconds)
+    ids = db.session.scalars(
+        select(GradeState.workshop_id).join(Workshop, Workshop.id == GradeState.workshop_id)
+        .where(GradeState.stale.is_(True), GradeState.error.is_(None), Workshop.grading_preset.isnot(None),
+               or_(GradeState.computed_at.is_(None), GradeState.computed_at <= cutoff))
+        .order_by(GradeState.changed_at).limit(limit)).all()
+    for workshop_id in ids:
+        workshop = db.session.get(Workshop, workshop_id)
+        if workshop is not None:
+            ensure_fresh(workshop)
+    return len(ids)
 
 
 def stored_grades(workshop: Workshop) -> dict[int, Any]:

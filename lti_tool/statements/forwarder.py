@@ -199,18 +199,20 @@ def run_loop(app: Any, stop: threading.Event, idle_seconds: float = 2.0) -> None
     """The forwarder worker: `yanxiu xapi forward`, or a daemon thread in the embedded default."""
     from sqlalchemy.exc import OperationalError
 
+    from ..grades.service import refresh_stale
     from ..grades.writeback import deliver_due
     from ..lti.storage import purge_expired
 
     forwarder = Forwarder(app.config["SECRET_KEY"])
-    # The same worker delivers grades owed to LMS gradebooks (AGS) - both are durable outboxes -
-    # and, hourly, drops expired LTI state/nonce rows so that table stays the size of an hour.
+    # The same worker delivers grades owed to LMS gradebooks (AGS) - both are durable outboxes -,
+    # recomputes stale grades before anyone has to wait for them, and, hourly, drops expired LTI
+    # state/nonce rows so that table stays the size of an hour.
     next_purge = 0.0
     wait = idle_seconds
     while not stop.is_set():
         database_down = False
         with app.app_context():
-            jobs: list[Any] = [forwarder.drain, deliver_due]
+            jobs: list[Any] = [forwarder.drain, deliver_due, refresh_stale]
             if time.monotonic() >= next_purge:
                 jobs.append(purge_expired)
                 next_purge = time.monotonic() + 3600

@@ -123,3 +123,31 @@ def test_opening_a_reading_marks_the_learner(lti: LtiHarness) -> None:
     with lti.tool_app.app_context():
         after = db.session.scalars(select(GradeResult.total).where(GradeResult.member_id == li_id)).one()
     assert after - before == 20
+
+
+def test_the_background_worker_refreshes_stale_grades(lti: LtiHarness) -> None:
+    """refresh_stale (run by the outbox worker) recomputes a stale workshop before anyone reads it,
+    at most every `every_seconds`, and leaves a workshop whose scheme fails to load alone."""
+    from decimal import Decimal
+
+    from lti_tool.grades.service import refresh_stale
+    from lti_tool.models import Submission
+
+    three_learners(lti)
+    with lti.tool_app.app_context():
+        assert refresh_stale(every_seconds=0) == 0  # nothing is stale
+        sub = db.session.scalars(select(Submission)).one()
+        sub.score = Decimal(60)
+        db.session.commit()
+        assert state().stale
+        assert refresh_stale(every_seconds=3600) == 0  # computed moments ago: not yet
+        assert refresh_stale(every_seconds=0) == 1
+        s = state()
+        assert not s.stale
+        row = db.session.scalars(select(GradeResult).where(GradeResult.member_id == sub.member_id)).one()
+        assert row.total == Decimal("84.00")  # required mean(100, 60) → 64, + optional 20
+        sub.score = Decimal(70)
+        db.session.commit()
+        state().error = "policy: broken"
+        db.session.commit()
+        assert refresh_stale(every_seconds=0) == 0 and state().stale
