@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from .china import china_time
 from .config import load_config
 from .extensions import db, migrate
 from .i18n import current_lang, init_babel, t
@@ -75,7 +76,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     watch_grade_inputs()
     init_babel(app)
-    app.jinja_env.globals.update(t=t, current_lang=current_lang)
+    # Times are stored in UTC; every page shows them in China time.
+    app.jinja_env.globals.update(t=t, current_lang=current_lang, china_time=china_time)
 
     from .lti.registration import bp as registration_bp
     from .lti.views import bp as lti_bp

@@ -12,22 +12,13 @@ from typing import Any
 from flask import abort, g
 
 from ..models import GradeResult, WorkshopMember
+from ..text import safe_cell
 from ..workshops.access import workshop_access
 from ..workshops.views import bp
 from .service import ensure_fresh, stored_results
 from .views import csv_response, visible_members
 
 HEADERS = ("姓名", "学校", "镇街", "班级", "研修小组", "总分", "等级", "是否合格", "学时", "学分", "优秀学员", "说明")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """Text that starts like a formula gets a leading apostrophe (CSV/XLSX injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def export_rows(members: Iterable[WorkshopMember], results: dict[int, GradeResult]) -> list[list[Any]]:
     rows = []
     for m in members:

@@ -23,7 +23,7 @@ from grading import LearnerRecord, LearnerResult, Policy, PolicyError, compute, 
 
 from ..extensions import db
 from ..models import GradeDirty, GradeResult, GradeState, User, Workshop, WorkshopMember
-from .facts import gather
+from .facts import WorkshopFacts, gather
 from .feed import build_record, mapping_for, record_to_json
 from .slots import policy_slots
 from .writeback import component_writeback
@@ -77,15 +77,17 @@ def cohort(workshop: Workshop, policy: Policy) -> tuple[list[WorkshopMember], li
     return members, [build_record(policy, wf, wf.members[m.id], mapping, slots) for m in members]
 
 
-def what_if_records(workshop: Workshop, policy: Policy,
-                    member: WorkshopMember) -> tuple[LearnerRecord | None, list[LearnerRecord]]:
+def what_if_records(workshop: Workshop, policy: Policy, member: WorkshopMember,
+                    wf: WorkshopFacts | None = None) -> tuple[LearnerRecord | None, list[LearnerRecord]]:
     """The member's record and the cohort `what_if` must see. Only share caps and outstanding
     learners rank people against each other; without them one learner's result depends on their
-    own records alone, so a participant's page reads one person's facts, not the workshop's."""
-    if policy.share_caps or policy.outstanding is not None:
+    own records alone, so a participant's page reads one person's facts (`wf`, when the caller
+    already gathered them), not the workshop's."""
+    if ranks_people(policy):
         _, records = cohort(workshop, policy)
     else:
-        wf = gather(workshop, [member])
+        if wf is None or member.id not in wf.members:
+            wf = gather(workshop, [member])
         records = [build_record(policy, wf, wf.members[member.id], mapping_for(policy, feed_choices(workshop)),
                                 policy_slots(policy))]
     mine = next((r for r in records if r.learner == str(member.id)), None)

@@ -15,6 +15,7 @@ from typing import Any
 from flask import abort, g, render_template, request, session
 from sqlalchemy import select
 
+from ..china import china_today
 from ..extensions import db
 from ..grades.service import ensure_fresh, graded_members, stored_grades
 from ..models import Activity, Submission, WorkshopClass, WorkshopMember
@@ -24,7 +25,6 @@ from ..workshops.registry import NavLink, register_nav
 from ..workshops.views import bp
 from .cache import cached
 from .participation import Overview, build_overview
-from .standing import china_today
 
 register_nav(NavLink("workshop.overview", "研修主页", "Overview", lambda v: True, order=15))
 

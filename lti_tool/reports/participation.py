@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from ..china import china_days
 from ..extensions import db
 from ..grades.facts import MemberFacts, WorkshopFacts, gather
 from ..grades.measures import MEASURES
@@ -27,7 +27,6 @@ from ..models import Statement, Workshop, WorkshopMember
 from ..statements.actors import lti_actor_key
 from .standing import has_started
 
-CHINA = ZoneInfo("Asia/Shanghai")
 HUNDRED = Decimal(100)
 DAYS = 14
 
@@ -50,7 +49,8 @@ class Row:
     active_week: int = 0
     completion_sum: Decimal = Decimal(0)
     passed: int = 0
-    totals: list[Decimal] = field(default_factory=list)
+    graded: int = 0  # members with a stored grade
+    total_sum: Decimal = Decimal(0)
 
     @property
     def started_rate(self) -> Decimal:
@@ -67,7 +67,7 @@ class Row:
 
     @property
     def average(self) -> Decimal | None:
-        return (sum(self.totals, Decimal(0)) / len(self.totals)).quantize(Decimal("0.01")) if self.totals else None
+        return (self.total_sum / self.graded).quantize(Decimal("0.01")) if self.graded else None
 
 
 @dataclass(frozen=True)
@@ -98,11 +98,6 @@ def _percent(part: int, whole: int) -> Decimal:
     return (Decimal(part) * HUNDRED / whole).quantize(Decimal("0.1")) if whole else Decimal(0)
 
 
-def china_day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time.min, CHINA)
-    return start, start + timedelta(days=1)
-
-
 REQUIRED_SLOT = Slot("scores", "required", "required", HUNDRED)
 
 
@@ -117,7 +112,7 @@ def active_by_day(workshop: Workshop, days: Iterable[date]) -> dict[date, set[st
     """Actor keys with at least one statement about this workshop on each China-time day."""
     out = {}
     for day in days:
-        begin, end = china_day_bounds(day)
+        begin, end = china_days(day, day)
         out[day] = set(db.session.scalars(
             select(Statement.actor_key).distinct().where(
                 Statement.workshop_id == workshop.id, Statement.timestamp >= begin, Statement.timestamp < end,
@@ -156,7 +151,8 @@ def build_overview(workshop: Workshop, members: list[WorkshopMember], results: M
             row.completion_sum += completion
             if result is not None:
                 row.passed += bool(result.passed)
-                row.totals.append(Decimal(result.total))
+                row.graded += 1
+                row.total_sum += Decimal(result.total)
         if result is not None:
             bands[result.band or "—"] = bands.get(result.band or "—", 0) + 1
             histogram[min(9, max(0, int(Decimal(result.total) // 10)))] += 1

@@ -17,12 +17,13 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from ..china import china_days
 from ..extensions import db
 from ..grades.facts import gather
 from ..grades.service import graded_members
 from ..models import Course, Phase, Post, Workshop, WorkshopClass, WorkshopMember
 from .participation import DAYS, Overview, Row, build_overview
-from .progress_report import TutorRow, tutor_rows, utc_bounds
+from .progress_report import TutorRow, tutor_rows
 from .standing import standings
 
 
@@ -83,7 +84,7 @@ def build_program(platform_id: int, today: date) -> Program:
     workshops = db.session.execute(
         select(Workshop, Course).join(Course, Course.id == Workshop.course_id)
         .where(Course.platform_id == platform_id).order_by(Course.title, Workshop.title, Workshop.id)).all()
-    begin, stop = utc_bounds(today - timedelta(days=DAYS - 1), today)
+    begin, stop = china_days(today - timedelta(days=DAYS - 1), today)
     program = Program(days=[today - timedelta(days=n) for n in range(DAYS - 1, -1, -1)], workshops=[])
     for workshop, course in workshops:
         members = graded_members(workshop)

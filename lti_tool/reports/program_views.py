@@ -14,27 +14,37 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template, session
 
+from ..china import china_time, china_today
 from ..extensions import db
-from ..grades.exports import safe_cell
 from ..grades.views import csv_response
 from ..lti.roles import LIS
 from ..models import Course, Membership
-from ..workshops.assignments import china_time
+from ..text import safe_cell
 from ..workshops.registry import NavLink, register_nav
 from .cache import cached
 from .program import Program, build_program, day_rate
-from .standing import STATUS_LABELS, china_today
+from .standing import STATUS_LABELS
 
 bp = Blueprint("program", __name__, url_prefix="/program")
 PROGRAM_ROLES = frozenset({LIS + "institution/person#Administrator", LIS + "system/person#Administrator"})
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _launch_membership() -> Membership | None:
+    """The membership of this session's launch, or None without a (valid) launch."""
+    uid, membership_id = session.get("uid"), session.get("membership_id")
+    if uid is None or membership_id is None:
+        return None
+    membership = db.session.get(Membership, membership_id)
+    return membership if membership is not None and membership.user_id == uid else None
+
+
+def _manages(membership: Membership | None) -> bool:
+    return membership is not None and bool(PROGRAM_ROLES.intersection(membership.lti_roles or []))
+
+
 def is_program_manager(_viewer: Any = None) -> bool:
-    membership_id = session.get("membership_id")
-    membership = db.session.get(Membership, membership_id) if membership_id is not None else None
-    return bool(membership is not None and membership.user_id == session.get("uid")
-                and PROGRAM_ROLES.intersection(membership.lti_roles or []))
+    return _manages(_launch_membership())
 
 
 register_nav(NavLink("program.program_view", "项目总览", "Program", is_program_manager, order=95))
@@ -42,13 +52,10 @@ register_nav(NavLink("program.program_view", "项目总览", "Program", is_progr
 
 def program_platform() -> int:
     """The platform of the manager's launch; 401 without a launch, 403 for anyone else."""
-    uid, membership_id = session.get("uid"), session.get("membership_id")
-    if uid is None or membership_id is None:
+    membership = _launch_membership()
+    if membership is None:
         abort(401, description="会话已过期，请回到课程重新进入 / Session expired: launch again from the course")
-    membership = db.session.get(Membership, membership_id)
-    if membership is None or membership.user_id != uid:
-        abort(401, description="会话已过期，请回到课程重新进入 / Session expired: launch again from the course")
-    if not PROGRAM_ROLES.intersection(membership.lti_roles or []):
+    if not _manages(membership):
         abort(403, description="只有项目管理员（平台管理员）可以查看 / Program managers (platform administrators) only")
     course = db.session.get(Course, membership.course_id)
     assert course is not None
@@ -64,7 +71,7 @@ def _program() -> Program:
 def program_view() -> Any:
     program = _program()
     return render_template("reports/program.html", program=program, labels=STATUS_LABELS, day_rate=day_rate,
-                           china_time=china_time, lang=session.get("lang", "zh"))
+                           lang=session.get("lang", "zh"))
 
 
 @bp.route("/export.xlsx")

@@ -7,16 +7,17 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from ..china import china_days
 from ..extensions import db
 from ..grades.facts import gather
 from ..grades.service import GRADED_ROLES
 from ..models import Activity, Phase, Post, Submission, Workshop, WorkshopClass, WorkshopMember
-from .standing import CHINA, STATUSES, Standing, standings
+from .standing import STATUSES, Standing, standings
 
 ONE_PLACE = Decimal("0.1")
 
@@ -70,13 +71,6 @@ class Report:
         return [s for s in self.standings if s.status == "not_started"]
 
 
-def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """China-time days [start, end] as UTC instants [from, to)."""
-    begin = datetime.combine(start, time(0), CHINA)
-    stop = datetime.combine(end + timedelta(days=1), time(0), CHINA)
-    return begin, stop
-
-
 def scope_members(workshop: Workshop, class_ids: list[int] | None) -> list[WorkshopMember]:
     query = select(WorkshopMember).where(WorkshopMember.workshop_id == workshop.id,
                                          WorkshopMember.role.in_(GRADED_ROLES), WorkshopMember.active.is_(True))
@@ -105,7 +99,7 @@ def build_report(workshop: Workshop, class_ids: list[int] | None, start: date, e
     if class_ids is not None:
         classes = [c for c in classes if c.id in class_ids]
     scope = workshop.title if class_ids is None else "、".join(c.name for c in classes) or workshop.title
-    begin, stop = utc_bounds(start, end)
+    begin, stop = china_days(start, end)
     ids = [m.id for m in members]
     assignments = select(Activity.id).where(Activity.workshop_id == workshop.id)
     period = {

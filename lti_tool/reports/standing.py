@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
+from ..china import CHINA, china_today
 from ..grades.facts import ZERO, MemberFacts, WorkshopFacts
 from ..models import Activity, Phase, Workshop
 
-CHINA = ZoneInfo("Asia/Shanghai")
 # Below this share of the hours expected by today, a learner is behind (a week's slack in a
 # 16-week phase is about 6 %; 80 % leaves room for a busy fortnight without crying wolf).
 BEHIND_SHARE = Decimal("0.8")
@@ -23,10 +22,6 @@ STATUSES = ("not_started", "behind", "on_track", "done")
 STATUS_LABELS = {"not_started": ("未开始", "not started"), "behind": ("落后", "behind"),
                  "on_track": ("进度正常", "on track"), "done": ("已完成", "done")}
 KIND_LABELS = {"video": "视频", "reading": "阅读", "discussion": "讨论", "assignment": "作业", "offline": "线下研修"}
-
-
-def china_today() -> date:
-    return datetime.now(CHINA).date()
 
 
 @dataclass

@@ -9,6 +9,7 @@ from typing import Any
 from flask import abort, g, render_template, request, session
 from sqlalchemy import select
 
+from ..china import china_today
 from ..extensions import db
 from ..grades.views import csv_response
 from ..models import WorkshopClass
@@ -16,7 +17,7 @@ from ..workshops.access import Viewer, workshop_access
 from ..workshops.registry import NavLink, register_nav
 from ..workshops.views import bp
 from .progress_report import build_report, wechat_text
-from .standing import STATUS_LABELS, china_today
+from .standing import STATUS_LABELS
 from .xlsx import report_xlsx
 
 MAX_DAYS = 366

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
-from ..grades.exports import safe_cell
+from ..text import safe_cell
 from .progress_report import Report
 from .standing import STATUS_LABELS
 

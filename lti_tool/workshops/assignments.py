@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from marshmallow import Schema, ValidationError, fields, validate
@@ -23,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from xapi import ActivityRef, vocab
 
+from ..china import china_time
 from ..extensions import db
 from ..i18n import t
 from ..models import Activity, Submission
@@ -36,7 +36,6 @@ from .registry import register_kind_page
 from .uploads import UploadError, remove_upload, save_upload, send_upload
 from .views import bp
 
-CHINA = ZoneInfo("Asia/Shanghai")
 MAX_TEXT = 20_000
 
 STATE_LABELS = {
@@ -44,11 +43,6 @@ STATE_LABELS = {
     "returned": ("已退回修改", "Returned for revision"),
     "graded": ("已评分", "Graded"),
 }
-
-
-def china_time(moment: datetime | None) -> str:
-    """Times are stored in UTC and shown in China time (the workshops' only time zone)."""
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def state_label(state: str) -> str:
@@ -110,7 +104,7 @@ def _page(activity: Activity, error: str | None = None, form: dict[str, Any] | N
         "workshop/assignment.html", workshop=viewer.workshop, viewer=viewer, activity=activity,
         body_html=markdown(activity.body), due=china_time(activity.due_at),
         overdue=bool(activity.due_at and now > activity.due_at), sub=sub,
-        versions=list(reversed(sub.versions)) if sub else [], state_label=state_label, china_time=china_time,
+        versions=list(reversed(sub.versions)) if sub else [], state_label=state_label,
         choice_label=choice_label, can_submit=can_submit, error=error, form=form or {},
         comment_html=markdown(sub.comment) if sub and sub.comment else None, markdown=markdown,
         max_text=MAX_TEXT, lang=session.get("lang", "zh"),

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import nh3
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true, type_coerce
@@ -33,7 +32,6 @@ EDIT_WINDOW = timedelta(minutes=30)  # an author may fix a typo shortly after po
 TITLE_MAX = 200
 BODY_MAX = 10_000
 EXCERPT_CHARS = 120
-CHINA = ZoneInfo("Asia/Shanghai")
 # Authors whose posts may be marked as an answer (答疑): tutors, experts and the host team.
 ANSWER_ROLES = frozenset({"tutor", "observer", "host", "cohost"})
 THREAD_ACTIONS = frozenset({"pin", "unpin", "close", "reopen"})
@@ -307,6 +305,3 @@ def reply_page_of(thread: Post, post: Post, viewer: Viewer) -> int:
 def existing_post(author_id: int, form_key: str) -> Post | None:
     return db.session.scalars(select(Post).where(Post.author_id == author_id, Post.form_key == form_key)).first()
 
-
-def china_time(moment: datetime | None) -> str:
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else ""

@@ -88,7 +88,7 @@ def _ctx(viewer: Viewer, activity: Activity, **extra: Any) -> dict[str, Any]:
     return {
         "workshop": viewer.workshop, "viewer": viewer, "activity": activity, "markdown": markdown,
         "class_names": {c.id: c.name for c in classes}, "classes": classes, "svc": svc,
-        "china_time": svc.china_time, "role_label": _role_label, "lang": session.get("lang", "zh"), **extra,
+        "role_label": _role_label, "lang": session.get("lang", "zh"), **extra,
     }
 
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import UTC
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from ..china import CHINA
 from ..models.activities import ACTIVITY_KINDS
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 class Text(fields.String):

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..text import FORMULA_START, safe_cell
+
 NAME, USER_ID, SCHOOL, TOWN, CLASS, GROUP, ROLE = "姓名", "登录名/用户ID", "学校", "镇街", "班级", "研修小组", "角色"
 COLUMNS = (NAME, USER_ID, SCHOOL, TOWN, CLASS, GROUP, ROLE)
 # Headers as admins actually type them map to the canonical column.
@@ -42,7 +44,6 @@ CLASS_SEPARATORS = re.compile(r"[、,，;；]")
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class RosterFileError(Exception):
@@ -354,13 +355,6 @@ def _limits(changes: list[Change], people: Sequence[Person], by_id: dict[int, Pe
 
 
 # -- writing ---------------------------------------------------------------------------------------
-def safe_cell(value: Any) -> Any:
-    """Text that starts like a formula gets a leading apostrophe (CSV/XLSX injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def export_row(person: Person) -> list[str]:
     role = "leader" if person.role == "participant" and person.leads else person.role
     klass = "、".join(sorted(person.tutors)) if person.role == "tutor" else (person.class_name or "")

@@ -28,7 +28,7 @@ from ..models import Activity, Submission, SubmissionComment, WorkshopMember
 from ..statements.events import activity_iri, record_event
 from ..text import markdown
 from .access import Viewer, workshop_access
-from .assignments import assignment_ref, china_time, choice_label, submission_or_404
+from .assignments import assignment_ref, choice_label, submission_or_404
 from .discussion_service import InputError, excerpt, parse_form_key, parse_page, small_int
 from .registry import NavLink, register_nav
 from .views import bp
@@ -85,7 +85,7 @@ def showcase(workshop_id: int) -> Any:
     return render_template(
         "workshop/showcase.html", workshop=viewer.workshop, viewer=viewer, rows=rows, titles=titles,
         assignments=assignments, chosen=chosen, page=min(page, pages), pages=pages, total=total,
-        excerpt=excerpt, china_time=china_time, lang=session.get("lang", "zh"),
+        excerpt=excerpt, lang=session.get("lang", "zh"),
     )
 
 
@@ -107,7 +107,7 @@ def _item_page(sub: Submission, error: str | None = None, body: str = "", status
         "workshop/showcase_item.html", workshop=viewer.workshop, viewer=viewer, sub=sub, activity=activity,
         author=sub.member, answer_html=markdown(sub.text) if sub.text else None,
         choice=choice_label(activity, sub.choice) if activity else None, comments=comments, markdown=markdown,
-        can_remove=lambda c: can_remove(viewer, sub, c), china_time=china_time, error=error, body=body,
+        can_remove=lambda c: can_remove(viewer, sub, c), error=error, body=body,
         form_key=str(uuid.uuid4()), comment_max=COMMENT_MAX, lang=session.get("lang", "zh"),
     ), status
 

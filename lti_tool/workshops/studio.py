@@ -114,5 +114,5 @@ def _grade(wf: WorkshopFacts, member: WorkshopMember) -> Any:
         policy = workshop_policy(wf.workshop)
     except NoPolicy:
         return None
-    mine, records = what_if_records(wf.workshop, policy, member)
+    mine, records = what_if_records(wf.workshop, policy, member, wf)
     return what_if(policy, mine, records) if mine is not None else None

@@ -22,13 +22,14 @@ from flask import abort, flash, g, redirect, render_template, request, session, 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import select
 
+from ..china import china_today
 from ..extensions import db
 from ..i18n import t
 from ..models import Activity, Phase, Submission, WorkshopClass, WorkshopMember
 from ..statements.events import record_event
 from ..text import markdown
 from .access import workshop_access
-from .assignments import CHINA, assignment_ref, china_time, choice_label, state_label, submission_or_404
+from .assignments import assignment_ref, choice_label, state_label, submission_or_404
 from .forms import errors_text
 from .progress import member_progress
 from .registry import NavLink, register_nav
@@ -110,7 +111,7 @@ def tutor_queue(workshop_id: int) -> Any:
     submitted_pairs = {(s.member_id, s.activity_id) for s in subs}
     required = [a for a in activities.values() if a.required]
     phases = list(db.session.scalars(select(Phase).where(Phase.workshop_id == workshop_id)))
-    plan = planned_hours_to_date(phases, datetime.now(UTC).astimezone(CHINA).date())
+    plan = planned_hours_to_date(phases, china_today())
     behind = []
     for member in members:
         missing = [a for a in required if (member.id, a.id) not in submitted_pairs]
@@ -121,7 +122,7 @@ def tutor_queue(workshop_id: int) -> Any:
     return render_template(
         "workshop/tutor_queue.html", workshop=viewer.workshop, viewer=viewer, classes=classes, class_id=class_id,
         pending=pending, done=done, counts=counts, activities=activities, members=by_id, behind=behind,
-        plan=plan, china_time=china_time, state_label=state_label, lang=session.get("lang", "zh"),
+        plan=plan, state_label=state_label, lang=session.get("lang", "zh"),
     )
 
 
@@ -143,7 +144,7 @@ def _grade_page(sub: Submission, error: str | None = None, form: dict[str, Any] 
     activity = db.session.get(Activity, sub.activity_id)
     return render_template(
         "workshop/tutor_grade.html", workshop=viewer.workshop, viewer=viewer, sub=sub, activity=activity,
-        member=sub.member, versions=list(reversed(sub.versions)), china_time=china_time, state_label=state_label,
+        member=sub.member, versions=list(reversed(sub.versions)), state_label=state_label,
         choice_label=choice_label, markdown=markdown, error=error, form=form or {},
         pass_mark=(Decimal(activity.max_score) * PASS_SHARE).quantize(Decimal("0.01")) if activity else None,
         lang=session.get("lang", "zh"),

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from lti_tool.china import china_today
 from lti_tool.extensions import db
 from lti_tool.models import Activity, Phase, Post, Submission, WorkshopClass
-from lti_tool.reports.standing import china_today
 
 from ...fixtures.lti import LtiHarness, keep_members, lti_harness
 from ..grades.test_grade_pages import add_activity, member, watch_whole_video
