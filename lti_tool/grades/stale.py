@@ -13,9 +13,10 @@ does not rank people against each other; anything else marks the workshop for a 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -49,13 +50,27 @@ def _changed(obj: Any) -> bool:
     return any(attr.history.has_changes() for attr in state.attrs if attr.key not in ignored)
 
 
-def _workshop_id(session: Session, obj: Any) -> int | None:
+def _video_activity(obj: VideoProgress) -> int | None:
+    found = VIDEO_IRI.search(obj.video_id or "")
+    return int(found.group(1)) if found and len(found.group(1)) < 10 else None
+
+
+def _video_workshops(session: Session, objects: list[Any]) -> dict[int, int]:
+    """Activity id → workshop id for every video the flush's viewing-time rows name, in one query
+    (a batch of statements touches hundreds of rows; session.get would ask once per missing id)."""
+    wanted = {a for a in (_video_activity(o) for o in objects if isinstance(o, VideoProgress)) if a is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(Activity.id, Activity.workshop_id).where(Activity.id.in_(wanted)))
+    return {activity_id: workshop_id for activity_id, workshop_id in rows}
+
+
+def _workshop_id(session: Session, obj: Any, videos: dict[int, int]) -> int | None:
     if isinstance(obj, Workshop):
         return obj.id
     if isinstance(obj, VideoProgress):
-        found = VIDEO_IRI.search(obj.video_id or "")
-        activity = session.get(Activity, int(found.group(1))) if found else None
-        return activity.workshop_id if activity else None
+        activity_id = _video_activity(obj)
+        return videos.get(activity_id) if activity_id is not None else None
     workshop_id = getattr(obj, "workshop_id", None)
     if workshop_id is not None:
         return int(workshop_id)
@@ -84,7 +99,7 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
     touched: dict[int, set[tuple[int | None, str | None]] | None] = {}  # workshop → learners, None = all
 
     def touch(obj: Any) -> None:
-        workshop_id = _workshop_id(session, obj)
+        workshop_id = _workshop_id(session, obj, videos)
         if not workshop_id:
             return
         learner = _learner(obj)
@@ -94,18 +109,19 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
             touched.setdefault(workshop_id, set()).add(learner)  # type: ignore[union-attr]
 
     with session.no_autoflush:
-        for obj in list(session.new) + list(session.deleted):
-            if isinstance(obj, WATCHED):
-                touch(obj)
-        for obj in list(session.dirty):
-            if isinstance(obj, WATCHED) and _changed(obj):
-                touch(obj)
+        changed = [o for o in list(session.new) + list(session.deleted) if isinstance(o, WATCHED)]
+        changed += [o for o in list(session.dirty) if isinstance(o, WATCHED) and _changed(o)]
+        videos = _video_workshops(session, changed)
+        for obj in changed:
+            touch(obj)
         for workshop_id, learners in touched.items():
             _mark(session, workshop_id, learners)
 
 
-def _mark(session: Session, workshop_id: int, learners: set[tuple[int | None, str | None]] | None) -> None:
-    """Mark the workshop stale; `learners` lists whose inputs changed, None means anyone's may have."""
+def _mark(session: Session, workshop_id: int, learners: set[tuple[int | None, str | None]] | None,
+          *, core: bool = False) -> None:
+    """Mark the workshop stale; `learners` lists whose inputs changed, None means anyone's may have.
+    `core`: list them with one Core insert (outside a flush, for statements stored in bulk)."""
     if session.get(Workshop, workshop_id) is None:
         return  # being created in this flush: nothing computed yet
     state = session.get(GradeState, workshop_id)
@@ -123,28 +139,37 @@ def _mark(session: Session, workshop_id: int, learners: set[tuple[int | None, st
         return
     # Listed even while a full recomputation is pending: this session's copy of `full` may be out
     # of date, and a listed learner costs one row.
-    for member_id, actor in learners:
-        session.add(GradeDirty(workshop_id=workshop_id, member_id=member_id, actor_key=actor))
+    rows = [{"workshop_id": workshop_id, "member_id": member_id, "actor_key": actor} for member_id, actor in learners]
+    if core:
+        session.execute(insert(GradeDirty.__table__), rows)
+    else:
+        session.add_all(GradeDirty(**row) for row in rows)
 
 
-def statements_stored(session: Session, rows: list[tuple[str, str | None]]) -> None:
-    """Statements are stored in bulk, past the ORM hook; those about a reading (opened, completed,
-    or voided) change that learner's grade inputs (facts.gather reads them). One query per batch."""
-    wanted: dict[int, set[str]] = {}
-    for actor, object_id in rows:
-        found = READING_IRI.search(object_id or "")
-        if found and len(found.group(1)) < 10:
-            wanted.setdefault(int(found.group(1)), set()).add(actor)
+def statements_stored(session: Session, rows: Sequence[tuple[str, str | None]],
+                      videos: Sequence[tuple[str, str]] = ()) -> None:
+    """Statements are stored in bulk, past the ORM hook. Those about a reading (opened, completed,
+    or voided) change that learner's grade inputs (facts.gather reads them); so do the viewing-time
+    rows the batch changed (`videos`: actor key, video IRI). One query per batch."""
+    wanted: dict[tuple[str, int], set[str]] = {}  # (activity kind, id) → actor keys
+    for kind, pattern, pairs in (("reading", READING_IRI, rows), ("video", VIDEO_IRI, videos)):
+        for actor, object_id in pairs:
+            found = pattern.search(object_id or "")
+            if found and len(found.group(1)) < 10:
+                wanted.setdefault((kind, int(found.group(1))), set()).add(actor)
     if not wanted:
         return
     by_workshop: dict[int, set[tuple[int | None, str | None]]] = {}
     with session.no_autoflush:
-        for activity_id, workshop_id in session.execute(
-            select(Activity.id, Activity.workshop_id).where(Activity.id.in_(list(wanted)), Activity.kind == "reading")
+        for activity_id, kind, workshop_id in session.execute(
+            select(Activity.id, Activity.kind, Activity.workshop_id).where(
+                Activity.id.in_({activity_id for _, activity_id in wanted}))
         ):
-            by_workshop.setdefault(workshop_id, set()).update((None, actor) for actor in wanted[activity_id])
+            actors = wanted.get((kind, activity_id), set())
+            if actors:
+                by_workshop.setdefault(workshop_id, set()).update((None, actor) for actor in actors)
     for workshop_id, learners in by_workshop.items():
-        _mark(session, workshop_id, learners)
+        _mark(session, workshop_id, learners, core=True)
 
 
 def install() -> None:

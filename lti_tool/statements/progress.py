@@ -2,26 +2,37 @@
 
 For each (learner, video) the union of played ranges is kept; a new statement adds its segments
 and the watched total moves by exactly what was newly covered (xapi.segments does the arithmetic).
+
+Written with Core statements, not ORM objects: a batch of 1,000 statements touches hundreds of
+rows, and the ORM's unit of work cost more than the arithmetic. The ORM's grade hook does not see
+these writes, so the caller marks the learners whose rows changed (grades.stale.videos_changed).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from xapi import WatchedRanges, played_segments, video_length
 
 from ..extensions import db
 from ..models import VideoProgress
+from ..models._types import utcnow
 from .actors import actor_key
 
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
+_TABLE = VideoProgress.__table__
+_CHUNK = 400  # (actor, video) pairs per IN (…) — two parameters each, within every driver's limit
 
 
-def update_video_progress(statements: list[dict[str, Any]]) -> None:
+def update_video_progress(statements: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Add the statements' played segments; returns the (actor key, video IRI) pairs whose
+    watched ranges, length or completion changed."""
     grouped: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for statement in statements:
         obj = statement.get("object") or {}
@@ -30,26 +41,69 @@ def update_video_progress(statements: list[dict[str, Any]]) -> None:
         if played_segments(statement) or statement["verb"]["id"] == COMPLETED:
             grouped[(actor_key(statement["actor"])[:600], obj["id"][:1000])].append(statement)
     if not grouped:
-        return
-    keys = list(grouped)
-    rows = {
-        (row.actor_key, row.video_id): row
-        for row in db.session.scalars(
-            select(VideoProgress).where(tuple_(VideoProgress.actor_key, VideoProgress.video_id).in_(keys))
-        )
-    }
-    for key, items in grouped.items():
-        row = rows.get(key)
-        if row is None:
-            row = VideoProgress(actor_key=key[0], video_id=key[1], ranges="[]", watched_seconds=Decimal(0))
-            db.session.add(row)
-        ranges = WatchedRanges.from_json(row.ranges)
-        length = row.length_seconds
-        for statement in items:
-            length = video_length(statement) or length
-            ranges.add(played_segments(statement))
-            if statement["verb"]["id"] == COMPLETED:
-                row.completed = True
-        row.length_seconds = length
-        row.ranges = ranges.to_json()
-        row.watched_seconds = ranges.total(cap=length)
+        return []
+    existing = _existing(sorted(grouped))
+    now = utcnow()
+    new = {key: _merged(None, items, now) for key, items in sorted(grouped.items()) if key not in existing}
+    inserted = _insert_new(new)
+    # A concurrent batch stored a row for some of these pairs first: add to what it stored.
+    existing.update(_existing(sorted(set(new) - inserted)))
+    updates: list[dict[str, Any]] = []
+    changed = [key for key in new if key in inserted]
+    for key, row in existing.items():
+        values = _merged(row, grouped[key], now)
+        if (values["ranges"], values["length_seconds"], values["completed"]) != (
+                row.ranges, row.length_seconds, bool(row.completed)):
+            updates.append({"row_id": row.id, **values})
+            changed.append(key)
+        # else nothing new (a re-sent or already covered segment): no write, no re-grading
+    if updates:
+        db.session.execute(update(_TABLE).where(_TABLE.c.id == bindparam("row_id")), updates)
+    return changed
+
+
+def _merged(row: Any, statements: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+    """The row's new values: its stored ranges (none for a new row) plus the statements' segments."""
+    ranges = WatchedRanges.from_json(row.ranges if row is not None else "[]")
+    length = row.length_seconds if row is not None else None
+    completed = bool(row.completed) if row is not None else False
+    for statement in statements:
+        length = video_length(statement) or length
+        ranges.add(played_segments(statement))
+        completed = completed or statement["verb"]["id"] == COMPLETED
+    return {"ranges": ranges.to_json(), "length_seconds": length, "watched_seconds": ranges.total(cap=length),
+            "completed": completed, "updated_at": now}
+
+
+def _insert_new(rows: dict[tuple[str, str], dict[str, Any]]) -> set[tuple[str, str]]:
+    """Insert rows for pairs that had none; returns the pairs inserted. A pair another request
+    inserted meanwhile is skipped (ON CONFLICT DO NOTHING, which waits for that request's commit
+    on PostgreSQL) rather than failing the whole batch. Sorted, so two batches inserting the same
+    new pairs take them in one order."""
+    if not rows:
+        return set()
+    dialect = db.session.get_bind().dialect.name
+    insert_ = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
+    query = (insert_(_TABLE).on_conflict_do_nothing(index_elements=["actor_key", "video_id"])
+             .returning(_TABLE.c.actor_key, _TABLE.c.video_id))
+    params = [{"actor_key": key[0], "video_id": key[1], **values} for key, values in rows.items()]
+    return {(r.actor_key, r.video_id) for r in db.session.execute(query, params)}
+
+
+def _existing(keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    """The stored rows for these pairs, locked until the commit (PostgreSQL FOR UPDATE; SQLite
+    writes one at a time anyway): a concurrent batch about the same learner and video then adds to
+    these ranges instead of overwriting them. Locked in id order, so two batches never wait on
+    each other in a cycle."""
+    ids: list[int] = []
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        ids += db.session.scalars(select(_TABLE.c.id).where(tuple_(_TABLE.c.actor_key, _TABLE.c.video_id).in_(chunk)))
+    ids.sort()
+    columns = (_TABLE.c.id, _TABLE.c.actor_key, _TABLE.c.video_id, _TABLE.c.ranges, _TABLE.c.length_seconds,
+               _TABLE.c.completed)
+    found: dict[tuple[str, str], Any] = {}
+    for start in range(0, len(ids), _CHUNK):
+        query = select(*columns).where(_TABLE.c.id.in_(ids[start : start + _CHUNK])).order_by(_TABLE.c.id)
+        found.update({(row.actor_key, row.video_id): row for row in db.session.execute(query.with_for_update())})
+    return found

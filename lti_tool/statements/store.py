@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from xapi import ValidationError, canonical_json, same_content, validate_batch
 
@@ -29,6 +29,8 @@ from .workshop_context import workshop_ids
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 _CHUNK = 500
+_ATTEMPTS = 3
+_RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 
 
 class StatementConflict(Exception):
@@ -91,15 +93,22 @@ def store_statements(
     if len(set(ids)) != len(ids):
         dup = next(i for i in ids if ids.count(i) > 1)
         raise StatementRejected(f"id: statement id {dup} appears twice in the batch")
-    for attempt in range(2):
+    for attempt in range(_ATTEMPTS):
         try:
             return _store(prepared, ids, client_id)
-        except IntegrityError:
-            # A concurrent request stored one of these ids first: re-check against what it stored.
+        except (IntegrityError, OperationalError) as exc:
+            # A concurrent request stored one of these ids first (re-check against what it stored),
+            # or PostgreSQL chose this transaction to break a lock cycle: the batch runs again whole.
             db.session.rollback()
-            if attempt:
+            if attempt == _ATTEMPTS - 1 or not _retryable(exc):
                 raise
     raise AssertionError("unreachable")
+
+
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, IntegrityError):
+        return True
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in _RETRY_SQLSTATES
 
 
 def _store(prepared: list[dict[str, Any]], ids: list[str], client_id: int | None) -> StoreResult:
@@ -139,13 +148,14 @@ def _store(prepared: list[dict[str, Any]], ids: list[str], client_id: int | None
         result.stored.append(statement["id"])
     if not rows:
         return result
-    db.session.execute(insert(Statement), rows)
+    # Core, not the ORM bulk path: the rows are plain dicts already (a third of the time went to it).
+    db.session.execute(insert(Statement.__table__), rows)
     voided = _void_targets(new_statements)
     _enqueue_for_lrs(result.stored)
-    update_video_progress(new_statements)
+    videos = update_video_progress(new_statements)
     from ..grades.stale import statements_stored
 
-    statements_stored(db.session(), [(r["actor_key"], r["object_id"]) for r in rows] + voided)
+    statements_stored(db.session(), [(r["actor_key"], r["object_id"]) for r in rows] + voided, videos)
     db.session.commit()
     return result
 
