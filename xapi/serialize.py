@@ -1,14 +1,37 @@
-"""Canonical JSON for storage, and xAPI's "same statement" comparison.
+"""Parsing incoming JSON, canonical JSON for storage, and xAPI's "same statement" comparison.
 
-Canonical form: sorted keys, no spaces, UTF-8 text kept as is (ensure_ascii=False), so two equal
+Canonical form: sorted keys, no spaces, UTF-8 text kept as is (not escaped), so two equal
 statements give byte-identical text (a database column, a content hash).
+
+orjson does the work (it decodes and encodes statements several times faster than the standard
+library, a fifth of the intake's time); the standard library takes over wherever orjson's result
+would differ from it, so what is accepted and stored never depends on which one ran:
+- integers beyond 64 bits, which orjson would silently turn into floats;
+- text orjson refuses but `json` accepts (NaN, lone surrogates), so the answer stays the same.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
+
+# A run of 20 digits may be an integer outside 64 bits (2**64 has 20 digits). It may also sit in a
+# string; then the slower parser runs for nothing, which changes nothing but the time taken.
+_LONG_DIGITS = re.compile(rb"[0-9]{20}")
+
+
+def parse_json(raw: bytes) -> Any:
+    """Parse a request body exactly as `json.loads` would; raises ValueError (as `json` does)."""
+    if _LONG_DIGITS.search(raw) is None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass  # let the standard library decide, and word the error
+    return json.loads(raw)
 
 # Set by the LRS, not by the sender: ignored when deciding whether a re-sent statement is the same
 # (xAPI 1.0.3 §2.3 "Statement Comparison Requirements").
@@ -16,7 +39,11 @@ _LRS_FIELDS = ("stored", "authority", "version")
 
 
 def canonical_json(statement: Any) -> str:
-    return json.dumps(statement, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    try:
+        return orjson.dumps(statement, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:
+        # Integers beyond 64 bits or lone surrogates (json.loads accepts both): orjson refuses them.
+        return json.dumps(statement, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def _instant(value: Any) -> Any:

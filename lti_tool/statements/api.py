@@ -14,6 +14,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from xapi import parse_json
+
 from .clients import authenticate
 from .query import QueryError, query_statements, statement_by_id
 from .store import StatementConflict, StatementRejected, store_statements
@@ -78,7 +80,7 @@ def _read_json() -> Any:
     if len(raw) > limit:
         raise _Abort(_error(413, f"request body larger than {limit} bytes"))
     try:
-        return json.loads(raw)
+        return parse_json(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise _Abort(_error(400, f"body is not valid JSON: {exc}")) from None
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 
-from xapi import canonical_json, same_content
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from xapi import canonical_json, parse_json, same_content
 
 STATEMENT = {
     "id": "3B8D7F39-6D0D-4FB3-9F0E-3F2F6A3B1C11",
@@ -47,3 +52,59 @@ def test_other_content_differs() -> None:
     assert not same_content(STATEMENT, dict(STATEMENT, timestamp="2026-11-22T10:00:01Z"))
     assert not same_content(STATEMENT, dict(STATEMENT, verb={"id": STATEMENT["verb"]["id"]}))  # type: ignore[index]
     assert not same_content(STATEMENT, dict(STATEMENT, result={"completion": True}))
+
+
+# parse_json / canonical_json use orjson where it gives the standard library's answer, and the
+# standard library elsewhere: the result must never depend on which one ran.
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.integers(min_value=2**63 - 3, max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=5),
+    max_leaves=20,
+)
+
+
+def _typed(value: object) -> str:
+    """A spelling that tells 1 from 1.0 and True from 1 (== does not)."""
+    return json.dumps(value, sort_keys=True) + repr(sorted(type(v).__name__ for v in _leaves(value)))
+
+
+def _leaves(value: object) -> list[object]:
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _leaves(v)]
+    if isinstance(value, list):
+        return [leaf for v in value for leaf in _leaves(v)]
+    return [value]
+
+
+@given(json_values, st.booleans())
+def test_parse_json_reads_what_json_reads(value: object, ascii_only: bool) -> None:
+    raw = json.dumps(value, ensure_ascii=ascii_only).encode()
+    assert _typed(parse_json(raw)) == _typed(json.loads(raw))
+
+
+@given(json_values)
+def test_canonical_json_round_trips(value: object) -> None:
+    text = canonical_json(value)
+    assert _typed(json.loads(text)) == _typed(value)
+    assert canonical_json(json.loads(text)) == text
+
+
+def test_parse_json_keeps_integers_beyond_64_bits_exact() -> None:
+    """orjson would read 2**64 + 1 as a float and lose the 1."""
+    big = 2**64 + 1
+    parsed = parse_json(f'{{"raw": {big}, "neg": -{big}}}'.encode())
+    assert parsed == {"raw": big, "neg": -big} and type(parsed["raw"]) is int
+    assert canonical_json(parsed) == f'{{"neg":-{big},"raw":{big}}}'
+
+
+def test_parse_json_accepts_and_refuses_what_json_does() -> None:
+    """NaN and lone surrogates are read as `json` reads them (the validator then decides);
+    text that is not JSON raises ValueError, worded by `json`."""
+    assert math.isnan(parse_json(b'{"x": NaN}')["x"])
+    assert parse_json(b'"\\ud800"') == "\ud800"
+    assert canonical_json({"s": "\ud800"}) == '{"s":"\ud800"}'
+    with pytest.raises(ValueError, match="Expecting"):
+        parse_json(b'{"x": ')
+    with pytest.raises(ValueError):
+        parse_json(b"\xff\xfe")
