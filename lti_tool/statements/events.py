@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,21 +44,38 @@ def record_event(
     when: datetime | None = None,
 ) -> dict[str, Any]:
     """Build, validate and store one statement; idempotent for the same `key`."""
+    return record_events(workshop, member, obj, [(kind, key, data or {})], when=when)[0]
+
+
+def record_events(
+    workshop: Workshop,
+    member: WorkshopMember,
+    obj: ActivityRef,
+    events: Sequence[tuple[str, str, Mapping[str, Any]]],
+    when: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Several events about one object ((kind, key, data) each), stored in one transaction; each is
+    idempotent for its key, as in record_event."""
     user = member.user
-    event = Event(
-        tool=tool_base(),
-        key=f"{kind}:{key}",
-        actor=ActorInfo(issuer=user.issuer, sub=user.sub, name=user.name),
-        object=obj,
-        context=workshop_context(workshop, member),
-        timestamp=when or datetime.now(UTC),
-        data=dict(data or {}),
-    )
-    statement = build_statement(kind, event)
+    context = workshop_context(workshop, member)
+    moment = when or datetime.now(UTC)
+    statements = [
+        build_statement(kind, Event(tool=tool_base(), key=f"{kind}:{key}",
+                                    actor=ActorInfo(issuer=user.issuer, sub=user.sub, name=user.name),
+                                    object=obj, context=context, timestamp=moment, data=dict(data)))
+        for kind, key, data in events
+    ]
+    unique: dict[str, dict[str, Any]] = {}  # a key sent twice in one request: its first event
+    for statement in statements:
+        unique.setdefault(statement["id"], statement)
     try:
-        store_statements([statement])
+        store_statements(list(unique.values()))
     except StatementConflict:
-        # The same event key was recorded before (a re-send from the browser's queue, a double
-        # click): the first recording stands; its timestamp is the one the LRS already has.
-        pass
-    return statement
+        # One of these event keys was recorded before with other content (a re-send from the
+        # browser's queue, a double click): the first recording stands, so store the rest one by one.
+        for statement in unique.values():
+            try:
+                store_statements([statement])
+            except StatementConflict:
+                pass
+    return statements

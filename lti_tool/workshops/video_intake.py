@@ -17,7 +17,7 @@ from xapi import ActivityRef, vocab
 from xapi.segments import to_decimal
 
 from ..models import Activity
-from ..statements.events import activity_iri, record_event
+from ..statements.events import activity_iri, record_events
 from .access import workshop_access
 from .learner_views import activity_or_404
 from .progress import member_progress
@@ -92,10 +92,10 @@ def video_events(workshop_id: int, activity_id: int) -> Any:
                         "rejected": rejected}), 400
     viewer = g.viewer
     obj = ActivityRef(activity_iri("video", item.id), item.title, vocab.VIDEO)
-    stored = [
-        record_event(f"video.{verb}", viewer.workshop, viewer.member, obj,
-                     key=f"{viewer.member.id}:{item.id}:{key}", data=data)["id"]
-        for verb, key, data in parsed
-    ]
+    # One transaction for the whole queue the player flushed (a commit per event made the intake
+    # wait on the disk 20 times per request).
+    stored = [statement["id"] for statement in record_events(
+        viewer.workshop, viewer.member, obj,
+        [(f"video.{verb}", f"{viewer.member.id}:{item.id}:{key}", data) for verb, key, data in parsed])]
     progress = member_progress(viewer.workshop, viewer.member)
     return jsonify({"stored": stored, "watched_seconds": str(progress.video_seconds.get(item.id, 0))})

@@ -81,6 +81,15 @@ def test_host_sets_up_and_participant_watches(lti: LtiHarness) -> None:
               "progress": 0.5, "segments": [[0, 300]]}
     assert send([{"key": str(uuid.uuid4()), "verb": "played", "session_id": session_id, "time": 0}, paused]).ok
     assert send([paused]).ok  # the queue re-sends after a network drop: stored once
+
+    def stored() -> int:
+        with lti.tool_app.app_context():
+            return len(db.session.scalars(select(Statement.id)).all())
+
+    before = stored()
+    played = {"key": str(uuid.uuid4()), "verb": "played", "session_id": session_id, "time": 300}
+    assert send([paused, played, played]).ok  # re-sent, new and doubled in one flush: the new one once
+    assert stored() == before + 1
     seek = {"key": str(uuid.uuid4()), "verb": "seeked", "session_id": session_id, "time_from": 300, "time_to": 590}
     end = {"key": str(uuid.uuid4()), "verb": "paused", "session_id": session_id, "time": 600, "progress": 0.55,
            "segments": [[0, 300], [590, 600], [100, 200]]}
