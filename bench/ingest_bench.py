@@ -252,9 +252,11 @@ def raw_inserter(db_url: str) -> tuple[Callable[[list[dict[str, Any]], int], flo
     """(insert(rows, batch) → seconds, dispose): Core executemany, one transaction per batch."""
     from sqlalchemy import create_engine, insert
 
+    from lti_tool import sqlite_setup
     from lti_tool.models import Statement
 
     engine = create_engine(db_url)
+    sqlite_setup.install(engine)  # the same database as the tool sees it (WAL, synchronous=FULL)
     table = Statement.__table__
 
     def run(rows: list[dict[str, Any]], batch: int) -> float:

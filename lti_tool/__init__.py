@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from . import sqlite_setup
 from .china import china_time
 from .config import load_config
 from .extensions import db, migrate
@@ -58,6 +59,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Ids in URLs are database integers: a number past 2**31-1 is a 404, not an overflow in the driver.
     app.url_map.converters["int"] = DatabaseId
     db.init_app(app)
+    with app.app_context():
+        sqlite_setup.install(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
 
     from .workshops.views import workshop_landing
