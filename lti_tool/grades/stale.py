@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -118,10 +118,8 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
             _mark(session, workshop_id, learners)
 
 
-def _mark(session: Session, workshop_id: int, learners: set[tuple[int | None, str | None]] | None,
-          *, core: bool = False) -> None:
-    """Mark the workshop stale; `learners` lists whose inputs changed, None means anyone's may have.
-    `core`: list them with one Core insert (outside a flush, for statements stored in bulk)."""
+def _mark(session: Session, workshop_id: int, learners: set[tuple[int | None, str | None]] | None) -> None:
+    """Mark the workshop stale; `learners` lists whose inputs changed, None means anyone's may have."""
     if session.get(Workshop, workshop_id) is None:
         return  # being created in this flush: nothing computed yet
     state = session.get(GradeState, workshop_id)
@@ -139,18 +137,19 @@ def _mark(session: Session, workshop_id: int, learners: set[tuple[int | None, st
         return
     # Listed even while a full recomputation is pending: this session's copy of `full` may be out
     # of date, and a listed learner costs one row.
-    rows = [{"workshop_id": workshop_id, "member_id": member_id, "actor_key": actor} for member_id, actor in learners]
-    if core:
-        session.execute(insert(GradeDirty.__table__), rows)
-    else:
-        session.add_all(GradeDirty(**row) for row in rows)
+    session.add_all(GradeDirty(workshop_id=workshop_id, member_id=member_id, actor_key=actor)
+                    for member_id, actor in learners)
 
 
 def statements_stored(session: Session, rows: Sequence[tuple[str, str | None]],
                       videos: Sequence[tuple[str, str]] = ()) -> None:
     """Statements are stored in bulk, past the ORM hook. Those about a reading (opened, completed,
     or voided) change that learner's grade inputs (facts.gather reads them); so do the viewing-time
-    rows the batch changed (`videos`: actor key, video IRI). One query per batch."""
+    rows the batch changed (`videos`: actor key, video IRI).
+
+    Three statements per batch, whatever its size (an H5P page sends statements one at a time):
+    the activities with their workshops' grade state, one UPDATE of the stale flags, one INSERT of
+    the learners — the same marks as _mark, which takes several round trips per workshop."""
     wanted: dict[tuple[str, int], set[str]] = {}  # (activity kind, id) → actor keys
     for kind, pattern, pairs in (("reading", READING_IRI, rows), ("video", VIDEO_IRI, videos)):
         for actor, object_id in pairs:
@@ -160,16 +159,27 @@ def statements_stored(session: Session, rows: Sequence[tuple[str, str | None]],
     if not wanted:
         return
     by_workshop: dict[int, set[tuple[int | None, str | None]]] = {}
+    computed: set[int] = set()  # workshops with a grade state row
+    query = (select(Activity.id, Activity.kind, Activity.workshop_id, GradeState.workshop_id)
+             .outerjoin(GradeState, GradeState.workshop_id == Activity.workshop_id)
+             .where(Activity.id.in_({activity_id for _, activity_id in wanted})))
     with session.no_autoflush:
-        for activity_id, kind, workshop_id in session.execute(
-            select(Activity.id, Activity.kind, Activity.workshop_id).where(
-                Activity.id.in_({activity_id for _, activity_id in wanted}))
-        ):
+        for activity_id, kind, workshop_id, state in session.execute(query):
             actors = wanted.get((kind, activity_id), set())
             if actors:
                 by_workshop.setdefault(workshop_id, set()).update((None, actor) for actor in actors)
-    for workshop_id, learners in by_workshop.items():
-        _mark(session, workshop_id, learners, core=True)
+                if state is not None:
+                    computed.add(workshop_id)
+    for workshop_id in set(by_workshop) - computed:
+        _mark(session, workshop_id, by_workshop.pop(workshop_id))  # never computed: the ORM's way
+    if not by_workshop:
+        return
+    states = GradeState.__table__
+    session.execute(update(states).where(states.c.workshop_id.in_(by_workshop))
+                    .values(stale=True, changed_at=utcnow()))
+    session.execute(insert(GradeDirty.__table__), [
+        {"workshop_id": workshop_id, "member_id": member_id, "actor_key": actor}
+        for workshop_id, learners in by_workshop.items() for member_id, actor in learners])
 
 
 def install() -> None:

@@ -39,7 +39,7 @@ def workshop_ids(statements: Sequence[dict[str, Any]], client_id: int | None) ->
         return named
     query = select(Workshop.id).where(Workshop.id.in_(wanted))
     if client_id is not None:
-        course = db.session.scalar(select(XapiClient.course_id).where(XapiClient.id == client_id))
-        query = query.where(Workshop.course_id == course)
+        client = db.session.get(XapiClient, client_id)  # loaded by the request's authentication
+        query = query.where(Workshop.course_id == (client.course_id if client else None))
     known = set(db.session.scalars(query))
     return [w if w in known else None for w in named]
