@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from xapi import WatchedRanges, played_segments, video_length
+from xapi.segments import Segment
 
 from ..extensions import db
 from ..models import VideoProgress
@@ -33,13 +34,14 @@ _CHUNK = 400  # (actor, video) pairs per IN (…) — two parameters each, withi
 def update_video_progress(statements: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """Add the statements' played segments; returns the (actor key, video IRI) pairs whose
     watched ranges, length or completion changed."""
-    grouped: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    grouped: dict[tuple[str, str], list[tuple[dict[str, Any], list[Segment]]]] = defaultdict(list)
     for statement in statements:
         obj = statement.get("object") or {}
         if obj.get("objectType", "Activity") != "Activity" or not obj.get("id"):
             continue
-        if played_segments(statement) or statement["verb"]["id"] == COMPLETED:
-            grouped[(actor_key(statement["actor"])[:600], obj["id"][:1000])].append(statement)
+        segments = played_segments(statement)
+        if segments or statement["verb"]["id"] == COMPLETED:
+            grouped[(actor_key(statement["actor"])[:600], obj["id"][:1000])].append((statement, segments))
     if not grouped:
         return []
     existing = _existing(sorted(grouped))
@@ -62,14 +64,14 @@ def update_video_progress(statements: list[dict[str, Any]]) -> list[tuple[str, s
     return changed
 
 
-def _merged(row: Any, statements: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+def _merged(row: Any, statements: list[tuple[dict[str, Any], list[Segment]]], now: datetime) -> dict[str, Any]:
     """The row's new values: its stored ranges (none for a new row) plus the statements' segments."""
     ranges = WatchedRanges.from_json(row.ranges if row is not None else "[]")
     length = row.length_seconds if row is not None else None
     completed = bool(row.completed) if row is not None else False
-    for statement in statements:
+    for statement, segments in statements:
         length = video_length(statement) or length
-        ranges.add(played_segments(statement))
+        ranges.add(segments)
         completed = completed or statement["verb"]["id"] == COMPLETED
     return {"ranges": ranges.to_json(), "length_seconds": length, "watched_seconds": ranges.total(cap=length),
             "completed": completed, "updated_at": now}

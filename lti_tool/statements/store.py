@@ -61,12 +61,12 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _prepare(raw: dict[str, Any], now: datetime, authority: dict[str, Any] | None) -> dict[str, Any]:
+def _prepare(raw: dict[str, Any], stamp: str, authority: dict[str, Any] | None) -> dict[str, Any]:
+    """The statement as stored: `stamp` is the batch's arrival time (stored; timestamp if absent)."""
     statement = dict(raw)
-    statement.setdefault("id", str(uuid.uuid4()))
-    statement["id"] = statement["id"].lower()
-    statement.setdefault("timestamp", _iso(now))
-    statement["stored"] = _iso(now)
+    statement["id"] = statement["id"].lower() if "id" in statement else str(uuid.uuid4())
+    statement.setdefault("timestamp", stamp)
+    statement["stored"] = stamp
     statement.setdefault("version", "1.0.0")
     if authority is not None:
         statement["authority"] = authority
@@ -88,14 +88,15 @@ def store_statements(
         except ValidationError as exc:
             raise StatementRejected(str(exc)) from None
     now = now or datetime.now(UTC)
-    prepared = [_prepare(s, now, authority) for s in statements]
+    stamp = _iso(now)
+    prepared = [_prepare(s, stamp, authority) for s in statements]
     ids = [s["id"] for s in prepared]
     if len(set(ids)) != len(ids):
         dup = next(i for i in ids if ids.count(i) > 1)
         raise StatementRejected(f"id: statement id {dup} appears twice in the batch")
     for attempt in range(_ATTEMPTS):
         try:
-            return _store(prepared, ids, client_id)
+            return _store(prepared, ids, client_id, _parse_time(stamp))
         except (IntegrityError, OperationalError) as exc:
             # A concurrent request stored one of these ids first (re-check against what it stored),
             # or PostgreSQL chose this transaction to break a lock cycle: the batch runs again whole.
@@ -111,7 +112,7 @@ def _retryable(exc: Exception) -> bool:
     return getattr(getattr(exc, "orig", None), "sqlstate", None) in _RETRY_SQLSTATES
 
 
-def _store(prepared: list[dict[str, Any]], ids: list[str], client_id: int | None) -> StoreResult:
+def _store(prepared: list[dict[str, Any]], ids: list[str], client_id: int | None, stored: datetime) -> StoreResult:
     existing: dict[str, str] = {}
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
@@ -132,7 +133,7 @@ def _store(prepared: list[dict[str, Any]], ids: list[str], client_id: int | None
         rows.append(
             {
                 "id": statement["id"],
-                "stored": _parse_time(statement["stored"]),
+                "stored": stored,
                 "timestamp": _parse_time(statement["timestamp"]),
                 "actor_key": actor_key(statement["actor"])[:600],
                 "verb_id": statement["verb"]["id"][:500],
