@@ -7,6 +7,11 @@ share one file.
   database file.
 - `synchronous=FULL` is kept (WAL's usual NORMAL is faster still, but a power cut could then undo
   statements the tool had already acknowledged to the sender).
+- reads through a 256 MiB memory map (the operating system's page cache, shared by every
+  connection) and a 32 MiB page cache per connection instead of 2 MiB: a statement's random id
+  and actor land on random index pages, and with a million statements stored the default cache
+  made each insert read them from the file again (`make bench BENCH=growth`: at 1,000,000 stored,
+  3,154 → 4,475 statements/s through the API, raw inserts 7,463 → 9,767).
 - the WAL needs the database on a local disk (not NFS), next to its `-wal` and `-shm` files; back
   it up with `sqlite3 FILE ".backup COPY"`, not by copying the file while the tool runs
   (docs/deploy.md).
@@ -23,7 +28,12 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL")
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA mmap_size=268435456",  # 256 MiB
+    "PRAGMA cache_size=-32768",  # 32 MiB per connection
+)
 
 
 def configure(dbapi_connection: Any, _record: Any = None) -> None:

@@ -1,4 +1,5 @@
-"""SQLite as the tool opens it (lti_tool/sqlite_setup.py): write-ahead log, full fsync."""
+"""SQLite as the tool opens it (lti_tool/sqlite_setup.py): write-ahead log, full fsync, memory map
+and a larger page cache."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ def test_sqlite_connections_use_the_write_ahead_log_and_keep_full_sync(tmp_path:
             with db.engine.connect() as conn:
                 assert conn.scalar(text("PRAGMA journal_mode")) == "wal"
                 assert conn.scalar(text("PRAGMA synchronous")) == 2  # FULL
+                assert conn.scalar(text("PRAGMA mmap_size")) == 256 * 1024 * 1024
+                assert conn.scalar(text("PRAGMA cache_size")) == -32 * 1024  # KiB
             db.session.execute(text("CREATE TABLE probe (x INTEGER)"))
             db.session.commit()
             assert (tmp_path / "tool.sqlite3-wal").exists()
