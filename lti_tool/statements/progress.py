@@ -5,7 +5,7 @@ and the watched total moves by exactly what was newly covered (xapi.segments doe
 
 Written with Core statements, not ORM objects: a batch of 1,000 statements touches hundreds of
 rows, and the ORM's unit of work cost more than the arithmetic. The ORM's grade hook does not see
-these writes, so the caller marks the learners whose rows changed (grades.stale.videos_changed).
+these writes, so the caller marks the learners whose rows changed (grades.stale.statements_stored).
 """
 
 from __future__ import annotations
