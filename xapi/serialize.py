@@ -13,7 +13,6 @@ would differ from it, so what is accepted and stored never depends on which one 
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,12 +20,15 @@ import orjson
 
 # A run of 20 digits may be an integer outside 64 bits (2**64 has 20 digits). It may also sit in a
 # string; then the slower parser runs for nothing, which changes nothing but the time taken.
-_LONG_DIGITS = re.compile(rb"[0-9]{20}")
+# Found by mapping every digit to "0" and everything else to a space, then a substring search:
+# a regular expression took three times as long as orjson's whole parse on a batch of 1,000.
+_DIGITS_TO_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_RUN = b"0" * 20
 
 
 def parse_json(raw: bytes) -> Any:
     """Parse a request body exactly as `json.loads` would; raises ValueError (as `json` does)."""
-    if _LONG_DIGITS.search(raw) is None:
+    if _LONG_RUN not in raw.translate(_DIGITS_TO_ZERO):
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:

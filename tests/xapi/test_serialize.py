@@ -96,6 +96,10 @@ def test_parse_json_keeps_integers_beyond_64_bits_exact() -> None:
     parsed = parse_json(f'{{"raw": {big}, "neg": -{big}}}'.encode())
     assert parsed == {"raw": big, "neg": -big} and type(parsed["raw"]) is int
     assert canonical_json(parsed) == f'{{"neg":-{big},"raw":{big}}}'
+    # Twenty digits in a string, and the largest 64-bit integers, read as they are.
+    mixed = parse_json(b'{"s": "12345678901234567890", "i": 9223372036854775807, "u": 18446744073709551615}')
+    assert mixed == {"s": "12345678901234567890", "i": 2**63 - 1, "u": 2**64 - 1}
+    assert type(mixed["u"]) is int
 
 
 def test_parse_json_accepts_and_refuses_what_json_does() -> None:
