@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, true, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from xapi import ValidationError, canonical_json, same_content, validate_batch
@@ -178,15 +178,14 @@ def _void_targets(statements: list[dict[str, Any]]) -> list[tuple[str, str | Non
 
 
 def _enqueue_for_lrs(ids: list[str]) -> None:
-    lrs_ids = db.session.scalars(select(Lrs.id).where(Lrs.active.is_(True))).all()
-    if not lrs_ids:
-        return
+    """An outbox row per active LRS and stored statement, in one INSERT … SELECT per chunk: with no
+    LRS configured it inserts nothing, without first asking which LRSs there are."""
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        for lrs_id in lrs_ids:
-            db.session.execute(
-                insert(OutboxEntry).from_select(
-                    ["lrs_id", "statement_seq"],
-                    select(db.literal(lrs_id), Statement.seq).where(Statement.id.in_(chunk)),
-                )
+        db.session.execute(
+            insert(OutboxEntry).from_select(
+                ["lrs_id", "statement_seq"],
+                select(Lrs.id, Statement.seq).select_from(Lrs).join(Statement, true())  # every LRS × statement
+                .where(Lrs.active.is_(True), Statement.id.in_(chunk)).order_by(Lrs.id, Statement.seq),
             )
+        )

@@ -212,3 +212,23 @@ def test_video_statements_update_progress_incrementally(app: Any, api: Any) -> N
         row = db.session.scalars(select(VideoProgress)).one()
         assert row.watched_seconds == Decimal(250)  # 0–150 and 500–600
         assert row.length_seconds == Decimal(600)
+
+
+def test_each_active_lrs_is_owed_each_stored_statement_once(app: Any, api: Any) -> None:
+    """The outbox gets a row per active LRS and new statement, in the order stored; an inactive LRS
+    gets nothing, and a re-sent statement adds nothing."""
+    from lti_tool.models import Lrs, OutboxEntry
+
+    with app.app_context():
+        lrs = [Lrs(name=n, endpoint=f"https://{n}.example.cn/xAPI/", username="u", password_encrypted="x",
+                   active=n != "off") for n in ("a", "off", "b")]
+        db.session.add_all(lrs)
+        db.session.commit()
+        active = sorted(x.id for x in lrs if x.active)
+    batch = [stmt() for _ in range(3)]
+    assert api.post(batch).status_code == 200
+    assert api.post(batch[:1]).status_code == 200  # the same statement again: unchanged
+    with app.app_context():
+        seqs = {s.id: s.seq for s in db.session.scalars(select(Statement))}
+        owed = [(e.lrs_id, e.statement_seq) for e in db.session.scalars(select(OutboxEntry).order_by(OutboxEntry.id))]
+    assert owed == [(lrs_id, seqs[s["id"]]) for lrs_id in active for s in batch]
