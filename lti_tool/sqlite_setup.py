@@ -22,7 +22,6 @@ the write lock and their snapshot together: no "snapshot too old" error when two
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from sqlalchemy import event
@@ -37,8 +36,6 @@ PRAGMAS = (
 
 
 def configure(dbapi_connection: Any, _record: Any = None) -> None:
-    if not isinstance(dbapi_connection, sqlite3.Connection):
-        return
     for pragma in PRAGMAS:
         dbapi_connection.execute(pragma).close()
 

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import insert, select, true, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from xapi import ValidationError, canonical_json, same_content, validate_batch
+from xapi import ValidationError, canonical_json, iso_timestamp, same_content, validate_batch
 
 from ..extensions import db
 from ..models import Lrs, OutboxEntry, Statement
@@ -57,10 +57,6 @@ def _parse_time(value: str) -> datetime:
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _prepare(raw: dict[str, Any], stamp: str, authority: dict[str, Any] | None) -> dict[str, Any]:
     """The statement as stored: `stamp` is the batch's arrival time (stored; timestamp if absent)."""
     statement = dict(raw)
@@ -88,7 +84,8 @@ def store_statements(
         except ValidationError as exc:
             raise StatementRejected(str(exc)) from None
     now = now or datetime.now(UTC)
-    stamp = _iso(now)
+    stamp = iso_timestamp(now)
+    stored = _parse_time(stamp)  # the column holds what the body says, to the millisecond
     prepared = [_prepare(s, stamp, authority) for s in statements]
     ids = [s["id"] for s in prepared]
     if len(set(ids)) != len(ids):
@@ -96,7 +93,7 @@ def store_statements(
         raise StatementRejected(f"id: statement id {dup} appears twice in the batch")
     for attempt in range(_ATTEMPTS):
         try:
-            return _store(prepared, ids, client_id, _parse_time(stamp))
+            return _store(prepared, ids, client_id, stored)
         except (IntegrityError, OperationalError) as exc:
             # A concurrent request stored one of these ids first (re-check against what it stored),
             # or PostgreSQL chose this transaction to break a lock cycle: the batch runs again whole.
