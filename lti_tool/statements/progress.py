@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -25,10 +25,10 @@ from ..extensions import db
 from ..models import VideoProgress
 from ..models._types import utcnow
 from .actors import actor_key
+from .bulk_sql import among_pairs
 
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 _TABLE = VideoProgress.__table__
-_CHUNK = 400  # (actor, video) pairs per IN (…) — two parameters each, within every driver's limit
 
 
 def update_video_progress(statements: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -95,17 +95,12 @@ def _insert_new(rows: dict[tuple[str, str], dict[str, Any]]) -> set[tuple[str, s
 def _existing(keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
     """The stored rows for these pairs, locked until the commit (PostgreSQL FOR UPDATE; SQLite
     writes one at a time anyway): a concurrent batch about the same learner and video then adds to
-    these ranges instead of overwriting them. Locked in id order, so two batches never wait on
-    each other in a cycle."""
-    ids: list[int] = []
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        ids += db.session.scalars(select(_TABLE.c.id).where(tuple_(_TABLE.c.actor_key, _TABLE.c.video_id).in_(chunk)))
-    ids.sort()
+    these ranges instead of overwriting them. Locked in id order (PostgreSQL locks the rows as the
+    sort hands them over), so two batches never wait on each other in a cycle."""
     columns = (_TABLE.c.id, _TABLE.c.actor_key, _TABLE.c.video_id, _TABLE.c.ranges, _TABLE.c.length_seconds,
                _TABLE.c.completed)
     found: dict[tuple[str, str], Any] = {}
-    for start in range(0, len(ids), _CHUNK):
-        query = select(*columns).where(_TABLE.c.id.in_(ids[start : start + _CHUNK])).order_by(_TABLE.c.id)
-        found.update({(row.actor_key, row.video_id): row for row in db.session.execute(query.with_for_update())})
+    for where in among_pairs(db.session(), _TABLE.c.actor_key, _TABLE.c.video_id, keys):
+        query = select(*columns).where(where).order_by(_TABLE.c.id).with_for_update()
+        found.update({(row.actor_key, row.video_id): row for row in db.session.execute(query)})
     return found

@@ -24,11 +24,11 @@ from xapi import ValidationError, canonical_json, iso_timestamp, same_content, v
 from ..extensions import db
 from ..models import Lrs, OutboxEntry, Statement
 from .actors import actor_key
+from .bulk_sql import among, plan_for_parameters
 from .progress import update_video_progress
 from .workshop_context import workshop_ids
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
-_CHUNK = 500
 _ATTEMPTS = 3
 _RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 
@@ -110,10 +110,10 @@ def _retryable(exc: Exception) -> bool:
 
 
 def _store(prepared: list[dict[str, Any]], ids: list[str], client_id: int | None, stored: datetime) -> StoreResult:
+    plan_for_parameters(db.session())
     existing: dict[str, str] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        existing.update(db.session.execute(select(Statement.id, Statement.body).where(Statement.id.in_(chunk))).all())
+    for where in among(db.session(), Statement.id, ids):
+        existing.update(db.session.execute(select(Statement.id, Statement.body).where(where)).all())
     result = StoreResult(ids=ids)
     rows: list[dict[str, Any]] = []
     new_statements: list[dict[str, Any]] = []
@@ -177,12 +177,11 @@ def _void_targets(statements: list[dict[str, Any]]) -> list[tuple[str, str | Non
 def _enqueue_for_lrs(ids: list[str]) -> None:
     """An outbox row per active LRS and stored statement, in one INSERT … SELECT per chunk: with no
     LRS configured it inserts nothing, without first asking which LRSs there are."""
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+    for where in among(db.session(), Statement.id, ids):
         db.session.execute(
             insert(OutboxEntry).from_select(
                 ["lrs_id", "statement_seq"],
                 select(Lrs.id, Statement.seq).select_from(Lrs).join(Statement, true())  # every LRS × statement
-                .where(Lrs.active.is_(True), Statement.id.in_(chunk)).order_by(Lrs.id, Statement.seq),
+                .where(Lrs.active.is_(True), where).order_by(Lrs.id, Statement.seq),
             )
         )
