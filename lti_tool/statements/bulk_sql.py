@@ -28,16 +28,20 @@ def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def plan_for_parameters(session: Session) -> None:
-    """For the rest of this transaction, plan every query for its actual parameters (PostgreSQL;
-    `SET LOCAL` ends with the transaction, so pooled connections are not changed)."""
-    if _postgres(session):
+def plan_for_parameters(session: Session, values: Sequence[Any]) -> None:
+    """Before looking `values` up: for the rest of this transaction, plan every query for its
+    actual parameters (PostgreSQL, when `among` will send an array; `SET LOCAL` ends with the
+    transaction, so pooled connections are not changed). One round trip, spared a single value."""
+    if len(values) > 1 and _postgres(session):
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def among(session: Session, column: Any, values: Sequence[Any]) -> Iterator[ColumnElement[bool]]:
     """Conditions that together select `column IN values`: one per query to run."""
     if not values:
+        return
+    if len(values) == 1:  # one statement: a plain `=`, whose plan never depends on a list
+        yield column == values[0]
         return
     if _postgres(session):
         yield column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
@@ -50,6 +54,9 @@ def among_pairs(session: Session, first: Any, second: Any,
                 pairs: Sequence[tuple[Any, Any]]) -> Iterator[ColumnElement[bool]]:
     """The same for `(first, second) IN pairs`; on PostgreSQL two arrays unnested side by side."""
     if not pairs:
+        return
+    if len(pairs) == 1:
+        yield (first == pairs[0][0]) & (second == pairs[0][1])
         return
     if _postgres(session):
         left = bindparam(None, [p[0] for p in pairs], type_=ARRAY(first.type))

@@ -110,7 +110,7 @@ def _retryable(exc: Exception) -> bool:
 
 
 def _store(prepared: list[dict[str, Any]], ids: list[str], client_id: int | None, stored: datetime) -> StoreResult:
-    plan_for_parameters(db.session())
+    plan_for_parameters(db.session(), ids)
     existing: dict[str, str] = {}
     for where in among(db.session(), Statement.id, ids):
         existing.update(db.session.execute(select(Statement.id, Statement.body).where(where)).all())

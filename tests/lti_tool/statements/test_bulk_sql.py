@@ -39,6 +39,8 @@ def test_among_selects_exactly_the_listed_values(app: Any) -> None:
             found += db.session.scalars(select(T.c.actor_key).where(where))
         assert sorted(found) == sorted(f"actor-{i}" for i in range(0, ROWS, 2))
         assert list(bulk_sql.among(db.session(), T.c.actor_key, [])) == []
+        (one,) = bulk_sql.among(db.session(), T.c.actor_key, ["actor-3"])
+        assert db.session.scalars(select(T.c.actor_key).where(one)).all() == ["actor-3"]
 
 
 def test_among_pairs_matches_both_columns(app: Any) -> None:
@@ -52,6 +54,9 @@ def test_among_pairs_matches_both_columns(app: Any) -> None:
             found += [tuple(r) for r in db.session.execute(select(T.c.actor_key, T.c.video_id).where(where))]
         assert sorted(found) == sorted(right)
         assert list(bulk_sql.among_pairs(db.session(), T.c.actor_key, T.c.video_id, [])) == []
+        for pair, expected in ((right[0], [right[0]]), (wrong[0], [])):
+            (one,) = bulk_sql.among_pairs(db.session(), T.c.actor_key, T.c.video_id, [pair])
+            assert [tuple(r) for r in db.session.execute(select(T.c.actor_key, T.c.video_id).where(one))] == expected
 
 
 # PostgreSQL only: SQLite has no plan cache to go wrong.
@@ -62,7 +67,7 @@ postgres_only = pytest.mark.parametrize("database_url", ["postgres"], indirect=T
 def test_custom_plans_last_for_the_transaction_only(app: Any) -> None:
     with app.app_context():
         default = db.session.scalar(text("SHOW plan_cache_mode"))
-        bulk_sql.plan_for_parameters(db.session())
+        bulk_sql.plan_for_parameters(db.session(), [1, 2])
         assert db.session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
         db.session.commit()
         assert db.session.scalar(text("SHOW plan_cache_mode")) == default  # the pooled connection is as before
@@ -81,7 +86,7 @@ def test_the_intake_never_runs_its_id_lookup_on_a_generic_plan(app: Any) -> None
     a generic plan (the bench saw a sequential scan, 40–90× slower per batch of 1,000)."""
     with app.app_context():
         for _ in range(15):
-            store_statements([_statement()])
+            store_statements([_statement(), _statement()])
         plans = db.session.execute(text(
             "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
             " WHERE statement LIKE 'SELECT xapi_statements.id, xapi_statements.body%'")).all()
