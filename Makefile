@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench bootstrap i18n clean
+.PHONY: demo test test-fast lint bench bench-ab bootstrap i18n clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ lint: $(STAMP)
 
 bench: $(STAMP) bootstrap
 	$(BIN)/python -m bench $(BENCH)
+
+# Interleaved A/B of ingest against an earlier commit: make bench-ab REV=HEAD~3 (bench/ab.py)
+bench-ab: $(STAMP) bootstrap
+	$(BIN)/python -m bench.ab $(REV)
 
 # New page text: run this, then write the English of every new (empty) entry in the en catalog;
 # tests/lti_tool/test_i18n.py fails while one is missing.

@@ -68,8 +68,9 @@ def free_port() -> int:
 class ToolServer:
     """The tool under gunicorn (`python -m lti_tool.cli serve`) in a subprocess on loopback."""
 
-    def __init__(self, db_url: str, root: Path, workers: int = 2, threads: int = 4) -> None:
-        self.db_url, self.root, self.workers, self.threads = db_url, root, workers, threads
+    def __init__(self, db_url: str, root: Path, workers: int = 2, threads: int = 4, repo: Path = REPO) -> None:
+        # `repo`: whose code is served (bench.ab serves an earlier commit's checkout next to this one)
+        self.db_url, self.root, self.workers, self.threads, self.repo = db_url, root, workers, threads, repo
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.instance = root / "instance"
@@ -107,7 +108,7 @@ class ToolServer:
 
     def migrate(self) -> None:
         """`yanxiu db upgrade`, as a deployment runs it (its log stays out of the bench's table)."""
-        done = subprocess.run([sys.executable, "-m", "lti_tool.cli", "db", "upgrade"], env=self.env(), cwd=REPO,
+        done = subprocess.run([sys.executable, "-m", "lti_tool.cli", "db", "upgrade"], env=self.env(), cwd=self.repo,
                               capture_output=True, text=True)
         if done.returncode:
             raise RuntimeError(f"yanxiu db upgrade failed: {done.stderr[-2000:]}")
@@ -125,7 +126,7 @@ class ToolServer:
             self.proc = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
                 [sys.executable, "-m", "lti_tool.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
                  "--workers", str(self.workers), "--threads", str(self.threads), "--no-forwarder-thread"],
-                env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log)
+                env=env, cwd=self.repo, stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.monotonic() + 60
         # Every worker must have booted, not just the first: ask until all answered (pids differ
         # per worker is invisible here, so give the others a moment after the first answer).
