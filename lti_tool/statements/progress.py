@@ -100,7 +100,7 @@ def _existing(keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
     columns = (_TABLE.c.id, _TABLE.c.actor_key, _TABLE.c.video_id, _TABLE.c.ranges, _TABLE.c.length_seconds,
                _TABLE.c.completed)
     found: dict[tuple[str, str], Any] = {}
-    for where in among_pairs(db.session(), _TABLE.c.actor_key, _TABLE.c.video_id, keys):
+    for where in among_pairs(_TABLE.c.actor_key, _TABLE.c.video_id, keys):
         query = select(*columns).where(where).order_by(_TABLE.c.id).with_for_update()
         found.update({(row.actor_key, row.video_id): row for row in db.session.execute(query)})
     return found
