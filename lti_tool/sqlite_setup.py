@@ -12,6 +12,11 @@ share one file.
   and actor land on random index pages, and with a million statements stored the default cache
   made each insert read them from the file again (`make bench BENCH=growth`: at 1,000,000 stored,
   3,154 → 4,475 statements/s through the API, raw inserts 7,463 → 9,767).
+- `foreign_keys=ON`: SQLite ignores foreign keys unless asked, so a row could point at a deleted
+  class or platform and the models' ON DELETE rules (CASCADE, SET NULL) ran only on PostgreSQL.
+  Migrations turn it off while they rebuild tables (migrations/env.py): dropping the old copy of a
+  table would otherwise cascade into every table that refers to it. Rows left dangling before
+  enforcement are not checked again; `PRAGMA foreign_key_check` lists them (docs/deploy.md).
 - the WAL needs the database on a local disk (not NFS), next to its `-wal` and `-shm` files; back
   it up with `sqlite3 FILE ".backup COPY"`, not by copying the file while the tool runs
   (docs/deploy.md).
@@ -32,6 +37,7 @@ PRAGMAS = (
     "PRAGMA synchronous=FULL",
     "PRAGMA mmap_size=268435456",  # 256 MiB
     "PRAGMA cache_size=-32768",  # 32 MiB per connection
+    "PRAGMA foreign_keys=ON",
 )
 
 

@@ -93,14 +93,28 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # The tool enforces foreign keys on SQLite (lti_tool/sqlite_setup.py). A migration in
+            # batch mode rebuilds a table and drops the old one, and with enforcement on that drop
+            # would cascade into the rows of every referencing table. Off for the migration (the
+            # pragma has no effect inside a transaction, so before it), on again after.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # end SQLAlchemy's implicit begin, so Alembic's transaction is its own
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                connection.rollback()  # Alembic has committed or rolled back: nothing of the migration is here
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 if context.is_offline_mode():

@@ -3,13 +3,17 @@ newest one can be undone and redone (an upgrade that goes wrong must have a way 
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
+from sqlalchemy import func, insert, select, text
 
 from lti_tool.extensions import db
+from lti_tool.models import Lrs, OutboxEntry, Statement
+from lti_tool.statements.store import store_statements
 
 
 def _differences() -> list[Any]:
@@ -29,4 +33,25 @@ def test_latest_migration_goes_down_and_up_again(app: Any) -> None:
         assert _differences() != []  # the models are one revision ahead of the database now
         upgrade()
         assert _differences() == []
+        db.session.remove()
+
+
+def test_a_table_rebuilt_by_a_migration_keeps_the_rows_that_point_at_it(app: Any) -> None:
+    """On SQLite, 0010 rebuilds the statements table (batch mode) in both directions. With foreign
+    keys enforced, dropping the old table would have deleted every outbox row (ON DELETE CASCADE):
+    migrations/env.py turns enforcement off for the migration and on again after."""
+    with app.app_context():
+        db.session.execute(insert(Lrs), {"name": "Ralph", "endpoint": "http://127.0.0.1:1/xAPI/",
+                                         "username": "u", "password_encrypted": "x", "active": True})
+        store_statements([{"id": str(uuid.uuid4()), "actor": {"mbox": "mailto:t@example.cn"},
+                           "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+                           "object": {"id": "https://h5p.example.cn/page/1"}}])
+        counts = (select(func.count()).select_from(Statement), select(func.count()).select_from(OutboxEntry))
+        assert [db.session.scalar(q) for q in counts] == [1, 1]
+        db.session.remove()
+        downgrade(revision="0009")
+        upgrade()
+        assert [db.session.scalar(q) for q in counts] == [1, 1]
+        if db.engine.dialect.name == "sqlite":
+            assert db.session.scalar(text("PRAGMA foreign_keys")) == 1  # on again for whoever comes next
         db.session.remove()

@@ -1,5 +1,5 @@
-"""SQLite as the tool opens it (lti_tool/sqlite_setup.py): write-ahead log, full fsync, memory map
-and a larger page cache."""
+"""SQLite as the tool opens it (lti_tool/sqlite_setup.py): write-ahead log, full fsync, memory map,
+a larger page cache and foreign keys enforced."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ def test_sqlite_connections_use_the_write_ahead_log_and_keep_full_sync(tmp_path:
                 assert conn.scalar(text("PRAGMA synchronous")) == 2  # FULL
                 assert conn.scalar(text("PRAGMA mmap_size")) == 256 * 1024 * 1024
                 assert conn.scalar(text("PRAGMA cache_size")) == -32 * 1024  # KiB
+                assert conn.scalar(text("PRAGMA foreign_keys")) == 1  # SQLite's default is 0: not enforced
             db.session.execute(text("CREATE TABLE probe (x INTEGER)"))
             db.session.commit()
             assert (tmp_path / "tool.sqlite3-wal").exists()
