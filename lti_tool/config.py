@@ -90,6 +90,10 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         # The 研修主页 and the county view are aggregates of a whole workshop or platform: kept this
         # long per worker (0 = always fresh). Seed 004 publishes them daily; minutes are plenty.
         "DASHBOARD_CACHE_SECONDS": _number("YANXIU_DASHBOARD_CACHE_SECONDS", 120),
+        # The grade table waits for a full recomputation (after a change that concerns everyone)
+        # only up to this many learners; a larger cohort shows its last results with a notice while
+        # the background worker recomputes (5,000 take about a second; 23,000 took 8 s).
+        "GRADES_INLINE_LEARNERS": _number("YANXIU_GRADES_INLINE_LEARNERS", 5000),
         "TRUST_PROXY": env.get("YANXIU_TRUST_PROXY", "1") == "1",
         "BABEL_DEFAULT_LOCALE": "zh",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

@@ -229,6 +229,18 @@ def ensure_fresh(workshop: Workshop) -> GradeState | None:
     return db.session.get(GradeState, workshop.id)
 
 
+def pending_full(workshop: Workshop, inline_learners: int) -> GradeState | None:
+    """The workshop's state when a page listing the whole cohort should show the last results
+    rather than wait: a change that concerns everyone is pending, the cohort is larger than
+    `inline_learners`, and there are earlier results to show (the worker recomputes within about
+    REFRESH_EVERY_SECONDS). None when the page should call ensure_fresh as usual."""
+    state = db.session.get(GradeState, workshop.id)
+    if (state is not None and state.stale and state.full and state.computed_at is not None
+            and state.error is None and state.learners > inline_learners):
+        return state
+    return None
+
+
 REFRESH_EVERY_SECONDS = 30
 
 

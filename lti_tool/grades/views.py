@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, abort, g, render_template, request, session
+from flask import Response, abort, current_app, g, render_template, request, session
 from sqlalchemy import select
 
 from grading import explain, result_to_json, what_if
@@ -16,7 +16,7 @@ from ..models import GradeResult, StudyGroup, WorkshopClass, WorkshopMember
 from ..workshops.access import Viewer, workshop_access
 from ..workshops.registry import NavLink, register_nav
 from ..workshops.views import bp
-from .service import NoPolicy, ensure_fresh, stored_grades, what_if_records, workshop_policy
+from .service import NoPolicy, ensure_fresh, pending_full, stored_grades, what_if_records, workshop_policy
 
 PAGE_SIZE = 50
 
@@ -56,7 +56,11 @@ def _matches(member: WorkshopMember, row: Any, f: dict[str, str]) -> bool:
 def grades(workshop_id: int) -> Any:
     viewer: Viewer = g.viewer
     workshop = viewer.workshop
-    state = ensure_fresh(workshop)
+    # A city cohort's full recomputation takes seconds: show the last results and say so, unless
+    # the reader asks to wait (?fresh=1). Exports and explanations always recompute first.
+    pending = None if request.args.get("fresh") else pending_full(
+        workshop, current_app.config["GRADES_INLINE_LEARNERS"])
+    state = pending or ensure_fresh(workshop)
     members = visible_members(viewer)
     rows = stored_grades(workshop) if state else {}
     f = _filters()
@@ -80,7 +84,7 @@ def grades(workshop_id: int) -> Any:
     from .writeback import ags_enabled, outbox_status
 
     return render_template(
-        "grades/table.html", workshop=workshop, viewer=viewer, state=state, error=error,
+        "grades/table.html", workshop=workshop, viewer=viewer, state=state, error=error, pending=pending,
         ags=ags_enabled(workshop) if viewer.is_host else False, outbox=outbox_status(workshop_id),
         rows=shown[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], page=page, pages=pages, total=len(shown),
         filters=f, classes=classes, groups=groups, schools=sorted({m.school for m in members if m.school}),

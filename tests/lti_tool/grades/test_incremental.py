@@ -151,3 +151,39 @@ def test_the_background_worker_refreshes_stale_grades(lti: LtiHarness) -> None:
         state().error = "policy: broken"
         db.session.commit()
         assert refresh_stale(every_seconds=0) == 0 and state().stale
+
+
+def test_a_large_cohort_shows_its_last_results_while_everyone_is_recomputed(lti: LtiHarness) -> None:
+    """Above YANXIU_GRADES_INLINE_LEARNERS the grade table does not wait for a full recomputation
+    (8 s at 23,000): it shows the last results and says so. ?fresh=1 waits; the worker refreshes."""
+    from lti_tool.grades.service import refresh_stale
+
+    host, base, _people = three_learners(lti)
+    with lti.tool_app.app_context():
+        computed = state().computed_at
+    add_activity(host, base, kind="reading", title="必读材料", required="1")  # concerns everyone
+
+    lti.tool_app.config["GRADES_INLINE_LEARNERS"] = 3  # three learners: not more than the limit, so it waits
+    page = host.get(base + "/grades")
+    assert page.status_code == 200 and 'id="pending"' not in page.text
+    with lti.tool_app.app_context():
+        assert not state().stale
+        computed = state().computed_at
+
+    add_activity(host, base, kind="reading", title="补充材料", required="1")
+    lti.tool_app.config["GRADES_INLINE_LEARNERS"] = 2  # now the cohort counts as large
+    page = host.get(base + "/grades")
+    assert page.status_code == 200 and 'id="pending"' in page.text and "?fresh=1" in page.text
+    assert "王丽华" in page.text  # the last results are listed
+    with lti.tool_app.app_context():
+        s = state()
+        assert s.stale and s.full and s.computed_at == computed  # nothing was recomputed for the page
+        assert refresh_stale(every_seconds=0) == 1  # the background worker's turn
+        assert not state().stale
+    assert 'id="pending"' not in host.get(base + "/grades").text
+
+    add_activity(host, base, kind="reading", title="拓展阅读", required="1")
+    page = host.get(base + "/grades?fresh=1")  # the reader chose to wait
+    assert page.status_code == 200 and 'id="pending"' not in page.text
+    with lti.tool_app.app_context():
+        assert not state().stale
