@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from lti_tool.china import china_time
 from lti_tool.extensions import db
 from lti_tool.models import Activity, GradeDirty, GradeResult, GradeState, Workshop
 
@@ -169,6 +170,7 @@ def test_a_large_cohort_shows_its_last_results_while_everyone_is_recomputed(lti:
     with lti.tool_app.app_context():
         assert not state().stale
         computed = state().computed_at
+    assert china_time(computed) in page.text  # when it was computed, in the workshops' time zone
 
     add_activity(host, base, kind="reading", title="补充材料", required="1")
     lti.tool_app.config["GRADES_INLINE_LEARNERS"] = 2  # now the cohort counts as large
