@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import delete, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -229,16 +230,16 @@ def ensure_fresh(workshop: Workshop) -> GradeState | None:
     return db.session.get(GradeState, workshop.id)
 
 
-def pending_full(workshop: Workshop, inline_learners: int) -> GradeState | None:
-    """The workshop's state when a page listing the whole cohort should show the last results
-    rather than wait: a change that concerns everyone is pending, the cohort is larger than
-    `inline_learners`, and there are earlier results to show (the worker recomputes within about
-    REFRESH_EVERY_SECONDS). None when the page should call ensure_fresh as usual."""
+def state_for_listing(workshop: Workshop, wait: bool = False) -> tuple[GradeState | None, bool]:
+    """(state, pending) for pages that list the whole cohort. A change that concerns everyone in a
+    cohort larger than GRADES_INLINE_LEARNERS is not waited for (a city cohort's full recomputation
+    takes seconds): the last results are shown, pending=True, and the worker recomputes within
+    about REFRESH_EVERY_SECONDS. Otherwise, or with `wait`, as ensure_fresh."""
     state = db.session.get(GradeState, workshop.id)
-    if (state is not None and state.stale and state.full and state.computed_at is not None
-            and state.error is None and state.learners > inline_learners):
-        return state
-    return None
+    if (not wait and state is not None and state.stale and state.full and state.computed_at is not None
+            and state.error is None and state.learners > current_app.config["GRADES_INLINE_LEARNERS"]):
+        return state, True
+    return ensure_fresh(workshop), False
 
 
 REFRESH_EVERY_SECONDS = 30

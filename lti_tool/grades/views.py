@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, abort, current_app, g, render_template, request, session
+from flask import Response, abort, g, render_template, request, session
 from sqlalchemy import select
 
 from grading import explain, result_to_json, what_if
@@ -16,7 +16,7 @@ from ..models import GradeResult, StudyGroup, WorkshopClass, WorkshopMember
 from ..workshops.access import Viewer, workshop_access
 from ..workshops.registry import NavLink, register_nav
 from ..workshops.views import bp
-from .service import NoPolicy, ensure_fresh, pending_full, stored_grades, what_if_records, workshop_policy
+from .service import NoPolicy, ensure_fresh, state_for_listing, stored_grades, what_if_records, workshop_policy
 
 PAGE_SIZE = 50
 
@@ -56,11 +56,8 @@ def _matches(member: WorkshopMember, row: Any, f: dict[str, str]) -> bool:
 def grades(workshop_id: int) -> Any:
     viewer: Viewer = g.viewer
     workshop = viewer.workshop
-    # A city cohort's full recomputation takes seconds: show the last results and say so, unless
-    # the reader asks to wait (?fresh=1). Exports and explanations always recompute first.
-    pending = None if request.args.get("fresh") else pending_full(
-        workshop, current_app.config["GRADES_INLINE_LEARNERS"])
-    state = pending or ensure_fresh(workshop)
+    # The last results, said so, while a city cohort is recomputed, unless the reader asks to wait.
+    state, pending = state_for_listing(workshop, wait=bool(request.args.get("fresh")))
     members = visible_members(viewer)
     rows = stored_grades(workshop) if state else {}
     f = _filters()

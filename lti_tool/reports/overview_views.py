@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, g, render_template, request, session
+from flask import abort, g, render_template, request, session
 from sqlalchemy import select
 
 from ..china import china_today
 from ..extensions import db
-from ..grades.service import ensure_fresh, graded_members, pending_full, stored_grades
+from ..grades.service import graded_members, state_for_listing, stored_grades
 from ..models import Activity, Submission, WorkshopClass, WorkshopMember
 from ..workshops.access import Viewer, workshop_access
 from ..workshops.discussion_service import small_int
@@ -48,9 +48,7 @@ def overview(workshop_id: int) -> Any:
     today = china_today()
 
     def compute() -> tuple[Overview, bool]:
-        # Already a cached aggregate: with a city cohort's full recomputation pending, the last
-        # results serve (the worker recomputes them within about a minute) rather than a wait.
-        state = pending_full(workshop, current_app.config["GRADES_INLINE_LEARNERS"]) or ensure_fresh(workshop)
+        state, _pending = state_for_listing(workshop)  # already a cached aggregate: no notice
         results = stored_grades(workshop) if state is not None else {}
         members = graded_members(workshop)
         if klass is not None:
