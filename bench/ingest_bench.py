@@ -6,6 +6,11 @@ the same run on the same statements and batches:
 - the raw insert rate of the same rows into the same database: SQLAlchemy Core executemany into
   the statements table, one transaction per batch, no HTTP, no validation (the store's limit).
 
+Beside them, the intake's own work without HTTP or any database ("work"): parse each batch's body,
+validate it, write each statement's stored text and add its played segments to watched ranges.
+The tool must do that as well as the insert, so work/(work + raw) is the most tool/raw could reach
+if everything else cost nothing and nothing ran at the same time ("ceiling" in the table).
+
 One client sends batch after batch (no concurrency), so each figure is the cost of one request.
 Sizes: BENCH_INGEST_STATEMENTS="1:300,100:3000,1000:6000" (statements per batch size) by default,
 each sent as three slices of which the best is reported; BENCH_INGEST_DB="sqlite,postgresql";
@@ -257,6 +262,49 @@ def stored_rows(statements: list[dict[str, Any]], client_id: int | None = None) 
     return rows
 
 
+def product_work(statements: list[dict[str, Any]], batch: int) -> float:
+    """Seconds the intake's own Python work takes for these statements in batches of `batch`, with
+    no HTTP and no database: what `POST /xapi/statements` does besides its SQL (api.py, store.py,
+    progress.py), in the same order and with the same functions, bodies encoded outside the timing.
+    The collector is set as in a served worker (server._worker_ready), or it would cost more here."""
+    import gc
+    from collections import defaultdict
+
+    from lti_tool.server import GC_THRESHOLDS
+    from lti_tool.statements.actors import actor_key
+    from lti_tool.statements.workshop_context import named_workshop
+    from xapi import WatchedRanges, canonical_json, iso_timestamp, parse_json, played_segments, validate_batch
+
+    bodies = [json.dumps(statements[i : i + batch], ensure_ascii=False).encode()
+              for i in range(0, len(statements), batch)]
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        start = time.perf_counter()
+        for body in bodies:
+            items = parse_json(body)
+            validate_batch(items)
+            stamp = iso_timestamp(datetime.now(UTC))
+            watched: dict[tuple[str, str], WatchedRanges] = defaultdict(WatchedRanges.empty)
+            for raw in items:
+                statement = {**raw, "stored": stamp, "version": "1.0.0", "authority": AUTHORITY}
+                canonical_json(statement)
+                named_workshop(statement)
+                key = actor_key(statement["actor"])
+                segments = played_segments(statement)
+                if segments:
+                    watched[(key, statement["object"]["id"])].add(segments)
+            for ranges in watched.values():
+                ranges.to_json()
+                ranges.total()
+        return time.perf_counter() - start
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
 def raw_inserter(db_url: str) -> tuple[Callable[[list[dict[str, Any]], int], float], Callable[[], None]]:
     """(insert(rows, batch) → seconds, dispose): Core executemany, one transaction per batch."""
     from sqlalchemy import create_engine, insert
@@ -348,7 +396,8 @@ def run() -> list[str]:
     # this shared machine hits all of them alike instead of one whole measurement.
     rates: dict[str, dict[int, list[float]]] = {}
     with ExitStack() as stack:
-        senders: dict[str, Callable[[list[Any], int], float]] = {"ralph_fs": stack.enter_context(_ralph_target())}
+        senders: dict[str, Callable[[list[Any], int], float]] = {"ralph_fs": stack.enter_context(_ralph_target()),
+                                                                 "work": product_work}
         counters: dict[str, Callable[[], int]] = {}
         for kind in kinds:
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"yanxiu-bench-{kind}-")))
@@ -357,7 +406,7 @@ def run() -> list[str]:
         for name, send in senders.items():  # warm: connections, caches, every worker's first request
             warm = datagen.statements(40, tag=f"warm-{name}")
             send(stored_rows(warm) if name.endswith("/raw") else warm, 1)
-            if preload():
+            if preload() and name != "work":
                 filler = datagen.statements(preload(), tag=f"preload-{name}")
                 send(stored_rows(filler) if name.endswith("/raw") else filler, 1000)
         for batch in sorted(sets):
@@ -375,7 +424,7 @@ def run() -> list[str]:
     best = {name: {batch: max(values) for batch, values in by_batch.items()} for name, by_batch in rates.items()}
     ralph = best["ralph_fs"]
     results: dict[str, Any] = {"statement_bytes": round(size), "counts": counts(), "preload": preload(),
-                               "ralph_fs": ralph,
+                               "ralph_fs": ralph, "work": best["work"],
                                "all_slices": rates}
     for kind in kinds:
         results[kind] = {"api": best[f"{kind}/api"], "raw": best[f"{kind}/raw"]}
@@ -383,10 +432,19 @@ def run() -> list[str]:
     out = [f"xAPI ingest, POST /xapi/statements (gunicorn, 2 workers, one client; statements of "
            f"{size:,.0f} bytes: video sessions + 10 % other events; {preload():,} stored first); statements/s",
            f"  {'store':10} {'batch':>6} {'tool':>9} {'Ralph fs':>9} {'raw insert':>11} "
-           f"{'tool/Ralph':>11} {'tool/raw':>9}"]
+           f"{'tool/Ralph':>11} {'tool/raw':>9} {'ceiling':>8}"]
     for kind in kinds:
         for batch in sorted(sets):
             api, raw = results[kind]["api"][batch], results[kind]["raw"][batch]
             out.append(f"  {kind:10} {batch:>6,} {api:>9,.0f} {ralph[batch]:>9,.0f} {raw:>11,.0f} "
-                       f"{api / ralph[batch]:>10.1f}× {api / raw:>8.2f}×")
+                       f"{api / ralph[batch]:>10.1f}× {api / raw:>8.2f}× {ceiling(best['work'][batch], raw):>7.2f}×")
+    work = ", ".join(f"{best['work'][b]:,.0f}/s at {b:,}" for b in sorted(sets))
+    out.append(f"  the intake's own work without HTTP or database (parse, validate, stored text, viewing time): "
+               f"{work}; ceiling = the tool/raw it leaves if nothing else cost anything")
     return out
+
+
+def ceiling(work_rate: float, raw_rate: float) -> float:
+    """The highest tool/raw possible when the tool does `work` and the raw insert one after the other
+    (per statement 1/work + 1/raw seconds): work/(work + raw). Equal rates leave 0.5."""
+    return work_rate / (work_rate + raw_rate)
