@@ -1,38 +1,76 @@
 """`WHERE column IN (…)` for the lists a batch of statements produces.
 
-One value (a batch of one statement, the player's usual request) is a plain `=`. Longer lists go
-as `IN (…)` in chunks within every driver's parameter limit. A list of hundreds of values is one
-long query text that psycopg does not prepare, so PostgreSQL plans it for its actual values each
-time. Tried and measured against this (`make bench-ab`): one array parameter (`= ANY(%s)`) saved
-the rendering of the placeholders. But once psycopg prepared it, PostgreSQL kept a generic
-sequential-scan plan made while the table was small (160–380 ms per batch of 1,000 at 10,000
-stored). Forcing custom plans for the transaction fixed that, but then it planned each row of the
-statement INSERT too: 0.92–0.95× of IN lists on batches of 100 and 1,000.
+One value (a batch of one statement, the player's usual request) is a plain `=`.
+
+On PostgreSQL a longer list goes as one array parameter (`= ANY(%s)`, pairs as two arrays
+unnested side by side). `IN (…)` with hundreds of placeholders cost a fifth of a batch of 1,000:
+SQLAlchemy rendered the placeholders and psycopg re-parsed the long query text on every run.
+Those queries must run `unprepared`. psycopg prepares a query after its fifth run, and PostgreSQL
+may then keep a generic plan made while the table was small: a sequential scan that searches the
+array for every row (160–380 ms per batch of 1,000 at 10,000 stored, in the ingest bench). Forcing
+custom plans for the whole transaction (`SET LOCAL plan_cache_mode`) was tried first. It also
+planned every row of the statement INSERT, and that cost more than the placeholders had.
+
+Elsewhere (SQLite) the list goes as `IN (…)` in chunks within the driver's parameter limit;
+SQLite has no plan cache to go wrong and parses its placeholders in C.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, tuple_
+from sqlalchemy import ColumnElement, any_, bindparam, func, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
 
-CHUNK = 400  # values per IN (…); pairs take two parameters each, still far within every limit
+CHUNK = 400  # values per IN (…) off PostgreSQL; pairs take two parameters each, still far within every limit
 
 
-def among(column: Any, values: Sequence[Any]) -> Iterator[ColumnElement[bool]]:
-    """Conditions that together select `column IN values`: one per query to run."""
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def among(session: Session, column: Any, values: Sequence[Any]) -> Iterator[ColumnElement[bool]]:
+    """Conditions that together select `column IN values`: one per query to run (run them inside
+    `unprepared`)."""
     if len(values) == 1:
         yield column == values[0]
-        return
-    for start in range(0, len(values), CHUNK):
-        yield column.in_(values[start : start + CHUNK])
+    elif values and _postgres(session):
+        yield column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    else:
+        for start in range(0, len(values), CHUNK):
+            yield column.in_(values[start : start + CHUNK])
 
 
-def among_pairs(first: Any, second: Any, pairs: Sequence[tuple[Any, Any]]) -> Iterator[ColumnElement[bool]]:
+def among_pairs(session: Session, first: Any, second: Any,
+                pairs: Sequence[tuple[Any, Any]]) -> Iterator[ColumnElement[bool]]:
     """The same for `(first, second) IN pairs`."""
     if len(pairs) == 1:
         yield (first == pairs[0][0]) & (second == pairs[0][1])
+    elif pairs and _postgres(session):
+        left = bindparam(None, [p[0] for p in pairs], type_=ARRAY(first.type))
+        right = bindparam(None, [p[1] for p in pairs], type_=ARRAY(second.type))
+        yield tuple_(first, second).in_(select(func.unnest(left), func.unnest(right)))
+    else:
+        for start in range(0, len(pairs), CHUNK):
+            yield tuple_(first, second).in_(pairs[start : start + CHUNK])
+
+
+@contextmanager
+def unprepared(session: Session, values: Sequence[Any]) -> Iterator[None]:
+    """Queries about `values` run inside are never prepared by psycopg, so PostgreSQL plans each
+    one for its actual array (see above). Only these: the statement INSERT keeps its prepared plan,
+    and so does the plain `=` of a single value (its generic plan is the index lookup). The
+    connection is as before afterwards, even after an error (it goes back to the pool)."""
+    if len(values) < 2 or not _postgres(session):
+        yield
         return
-    for start in range(0, len(pairs), CHUNK):
-        yield tuple_(first, second).in_(pairs[start : start + CHUNK])
+    driver = session.connection().connection.driver_connection
+    before = driver.prepare_threshold  # type: ignore[union-attr]
+    driver.prepare_threshold = None  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = before  # type: ignore[union-attr]

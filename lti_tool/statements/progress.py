@@ -25,7 +25,7 @@ from ..extensions import db
 from ..models import VideoProgress
 from ..models._types import utcnow
 from .actors import actor_key
-from .bulk_sql import among, among_pairs
+from .bulk_sql import among, among_pairs, unprepared
 
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 _TABLE = VideoProgress.__table__
@@ -99,14 +99,16 @@ def _existing(keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
     sort hands them over), so two batches never wait on each other in a cycle."""
     columns = (_TABLE.c.id, _TABLE.c.actor_key, _TABLE.c.video_id, _TABLE.c.ranges, _TABLE.c.length_seconds,
                _TABLE.c.completed)
-    wheres = list(among_pairs(_TABLE.c.actor_key, _TABLE.c.video_id, keys))
-    if len(wheres) > 1:
-        # Each query would lock in id order, but not all of them together: find the ids first, then
-        # lock them in consecutive id chunks, one order for the whole batch.
-        ids = sorted(i for where in wheres for i in db.session.scalars(select(_TABLE.c.id).where(where)))
-        wheres = list(among(_TABLE.c.id, ids))
+    session = db.session()
     found: dict[tuple[str, str], Any] = {}
-    for where in wheres:
-        query = select(*columns).where(where).order_by(_TABLE.c.id).with_for_update()
-        found.update({(row.actor_key, row.video_id): row for row in db.session.execute(query)})
+    with unprepared(session, keys):
+        wheres = list(among_pairs(session, _TABLE.c.actor_key, _TABLE.c.video_id, keys))
+        if len(wheres) > 1:
+            # Each query would lock in id order, but not all of them together: find the ids first,
+            # then lock them in consecutive id chunks, one order for the whole batch.
+            ids = sorted(i for where in wheres for i in session.scalars(select(_TABLE.c.id).where(where)))
+            wheres = list(among(session, _TABLE.c.id, ids))
+        for where in wheres:
+            query = select(*columns).where(where).order_by(_TABLE.c.id).with_for_update()
+            found.update({(row.actor_key, row.video_id): row for row in session.execute(query)})
     return found

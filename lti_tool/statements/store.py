@@ -24,7 +24,7 @@ from xapi import ValidationError, canonical_json, iso_timestamp, same_content, v
 from ..extensions import db
 from ..models import Lrs, OutboxEntry, Statement
 from .actors import actor_key
-from .bulk_sql import among
+from .bulk_sql import among, unprepared
 from .progress import update_video_progress
 from .workshop_context import workshop_ids
 
@@ -110,9 +110,11 @@ def _retryable(exc: Exception) -> bool:
 
 
 def _store(prepared: list[dict[str, Any]], ids: list[str], client_id: int | None, stored: datetime) -> StoreResult:
+    session = db.session()
     existing: dict[str, str] = {}
-    for where in among(Statement.id, ids):
-        existing.update(db.session.execute(select(Statement.id, Statement.body).where(where)).all())
+    with unprepared(session, ids):
+        for where in among(session, Statement.id, ids):
+            existing.update(session.execute(select(Statement.id, Statement.body).where(where)).all())
     result = StoreResult(ids=ids)
     rows: list[dict[str, Any]] = []
     new_statements: list[dict[str, Any]] = []
@@ -176,11 +178,13 @@ def _void_targets(statements: list[dict[str, Any]]) -> list[tuple[str, str | Non
 def _enqueue_for_lrs(ids: list[str]) -> None:
     """An outbox row per active LRS and stored statement, in one INSERT … SELECT per chunk: with no
     LRS configured it inserts nothing, without first asking which LRSs there are."""
-    for where in among(Statement.id, ids):
-        db.session.execute(
-            insert(OutboxEntry).from_select(
-                ["lrs_id", "statement_seq"],
-                select(Lrs.id, Statement.seq).select_from(Lrs).join(Statement, true())  # every LRS × statement
-                .where(Lrs.active.is_(True), where).order_by(Lrs.id, Statement.seq),
+    session = db.session()
+    with unprepared(session, ids):
+        for where in among(session, Statement.id, ids):
+            session.execute(
+                insert(OutboxEntry).from_select(
+                    ["lrs_id", "statement_seq"],
+                    select(Lrs.id, Statement.seq).select_from(Lrs).join(Statement, true())  # every LRS × statement
+                    .where(Lrs.active.is_(True), where).order_by(Lrs.id, Statement.seq),
+                )
             )
-        )
