@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import CursorResult, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -47,21 +47,23 @@ def update_video_progress(statements: list[dict[str, Any]]) -> list[tuple[str, s
     existing = _existing(sorted(grouped))
     now = utcnow()
     new = {key: _merged(None, items, now) for key, items in sorted(grouped.items()) if key not in existing}
-    inserted = _insert_new(new)
-    # A concurrent batch stored a row for some of these pairs first: add to what it stored.
-    existing.update(_existing(sorted(set(new) - inserted)))
+    changed = dict.fromkeys(new)  # every new pair's viewing time changed (an ordered set)
+    if not _insert_new(new):
+        # A concurrent batch stored rows for some of these pairs first (rare), and which ones is not
+        # known: read them all back and add to each. A row this batch inserted holds exactly what
+        # its statements add, so it gets no second write below.
+        existing.update(_existing(sorted(new)))
     updates: list[dict[str, Any]] = []
-    changed = [key for key in new if key in inserted]
     for key, row in existing.items():
         values = _merged(row, grouped[key], now)
         if (values["ranges"], values["length_seconds"], values["completed"]) != (
                 row.ranges, row.length_seconds, bool(row.completed)):
             updates.append({"row_id": row.id, **values})
-            changed.append(key)
+            changed[key] = None
         # else nothing new (a re-sent or already covered segment): no write, no re-grading
     if updates:
         db.session.execute(update(_TABLE).where(_TABLE.c.id == bindparam("row_id")), updates)
-    return changed
+    return list(changed)
 
 
 def _merged(row: Any, statements: list[tuple[dict[str, Any], list[Segment]]], now: datetime) -> dict[str, Any]:
@@ -77,19 +79,22 @@ def _merged(row: Any, statements: list[tuple[dict[str, Any], list[Segment]]], no
             "completed": completed, "updated_at": now}
 
 
-def _insert_new(rows: dict[tuple[str, str], dict[str, Any]]) -> set[tuple[str, str]]:
-    """Insert rows for pairs that had none; returns the pairs inserted. A pair another request
-    inserted meanwhile is skipped (ON CONFLICT DO NOTHING, which waits for that request's commit
-    on PostgreSQL) rather than failing the whole batch. Sorted, so two batches inserting the same
-    new pairs take them in one order."""
+def _insert_new(rows: dict[tuple[str, str], dict[str, Any]]) -> bool:
+    """Insert rows for pairs that had none; False when some pair was skipped because another
+    request inserted it meanwhile (ON CONFLICT DO NOTHING, which waits for that request's commit on
+    PostgreSQL) rather than failing the whole batch. Sorted, so two batches inserting the same new
+    pairs take them in one order. No RETURNING: with it SQLAlchemy sends multi-row INSERTs instead
+    of the driver's executemany, 0.4–0.6× as fast for these rows; the row count tells enough."""
     if not rows:
-        return set()
+        return True
     dialect = db.session.get_bind().dialect.name
     insert_ = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
-    query = (insert_(_TABLE).on_conflict_do_nothing(index_elements=["actor_key", "video_id"])
-             .returning(_TABLE.c.actor_key, _TABLE.c.video_id))
+    query = insert_(_TABLE).on_conflict_do_nothing(index_elements=["actor_key", "video_id"])
     params = [{"actor_key": key[0], "video_id": key[1], **values} for key, values in rows.items()]
-    return {(r.actor_key, r.video_id) for r in db.session.execute(query, params)}
+    # preserve_rowcount: the cursor of an INSERT without rows is closed at once, and psycopg's
+    # count (the sum over the executemany) would be gone by the time it is read.
+    done = db.session.execute(query, params, execution_options={"preserve_rowcount": True})
+    return cast("CursorResult[Any]", done).rowcount == len(params)
 
 
 def _existing(keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from lti_tool.extensions import db
@@ -97,3 +97,42 @@ def test_only_lock_cycles_and_serialization_failures_are_retried(sqlstate: str |
     exc = OperationalError("INSERT …", {}, _DriverError(sqlstate))
     assert _retryable(exc) is retried
     assert _retryable(IntegrityError("INSERT …", {}, _DriverError("23505")))
+
+
+def test_a_row_another_batch_created_meanwhile_gets_this_batchs_segments_added(app: Any, monkeypatch: Any) -> None:
+    """Between this batch's read and its insert, another one created the row for one of its pairs
+    (the race the threads above run into, made certain here): that row is not overwritten but
+    extended, the pair this batch created alone is written once, and both count as changed."""
+    from lti_tool.statements import progress
+
+    taken = ("account:https://moodle.example.cn|u1", VIDEO.format("race"))
+    with app.app_context():
+        progress.update_video_progress([_paused(1, taken[1], 0, 100)])  # "the other batch"
+        db.session.commit()
+        reads = []
+        real_existing = progress._existing
+
+        def blind_first_read(keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+            reads.append(keys)
+            return {} if len(reads) == 1 else real_existing(keys)  # the first read missed the row
+
+        monkeypatch.setattr(progress, "_existing", blind_first_read)
+        writes: list[str] = []
+
+        def sent(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            writes.append(statement.split()[0])
+
+        event.listen(db.engine, "before_cursor_execute", sent)
+        try:
+            changed = progress.update_video_progress(
+                [_paused(1, taken[1], 50, 200), _paused(2, taken[1], 10, 20)])
+        finally:
+            event.remove(db.engine, "before_cursor_execute", sent)
+        db.session.commit()
+        rows = {(r.actor_key, r.video_id): r for r in db.session.scalars(select(VideoProgress))}
+    mine = ("account:https://moodle.example.cn|u2", taken[1])
+    assert len(reads) == 2 and sorted(reads[1]) == sorted([taken, mine])  # read back after the skipped insert
+    assert rows[taken].watched_seconds == Decimal(200)  # 0–100 kept, 50–200 added
+    assert rows[mine].watched_seconds == Decimal(10)
+    assert sorted(changed) == sorted([taken, mine])
+    assert writes.count("UPDATE") == 1  # only the other batch's row; the one inserted here is not written again
