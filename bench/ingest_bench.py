@@ -272,8 +272,10 @@ def product_work(statements: list[dict[str, Any]], batch: int) -> float:
 
     from lti_tool.server import GC_THRESHOLDS
     from lti_tool.statements.actors import actor_key
+    from lti_tool.statements.progress import _merged
+    from lti_tool.statements.store import _prepare
     from lti_tool.statements.workshop_context import named_workshop
-    from xapi import WatchedRanges, canonical_json, iso_timestamp, parse_json, played_segments, validate_batch
+    from xapi import canonical_json, iso_timestamp, parse_json, played_segments, validate_batch
 
     bodies = [json.dumps(statements[i : i + batch], ensure_ascii=False).encode()
               for i in range(0, len(statements), batch)]
@@ -286,19 +288,19 @@ def product_work(statements: list[dict[str, Any]], batch: int) -> float:
         for body in bodies:
             items = parse_json(body)
             validate_batch(items)
-            stamp = iso_timestamp(datetime.now(UTC))
-            watched: dict[tuple[str, str], WatchedRanges] = defaultdict(WatchedRanges.empty)
+            now = datetime.now(UTC)
+            stamp = iso_timestamp(now)
+            played: dict[tuple[str, str], list[Any]] = defaultdict(list)
             for raw in items:
-                statement = {**raw, "stored": stamp, "version": "1.0.0", "authority": AUTHORITY}
+                statement = _prepare(raw, stamp, AUTHORITY)
                 canonical_json(statement)
                 named_workshop(statement)
                 key = actor_key(statement["actor"])
                 segments = played_segments(statement)
                 if segments:
-                    watched[(key, statement["object"]["id"])].add(segments)
-            for ranges in watched.values():
-                ranges.to_json()
-                ranges.total()
+                    played[(key, statement["object"]["id"])].append((statement, segments))
+            for pair in played.values():
+                _merged(None, pair, now)  # a new viewing-time row's values, as the intake computes them
         return time.perf_counter() - start
     finally:
         gc.set_threshold(*thresholds)
