@@ -197,10 +197,15 @@ def database(kind: str, root: Path) -> Iterator[str]:
 # --- clients ----------------------------------------------------------------------------------
 
 
+def request_bodies(statements: list[dict[str, Any]], batch: int) -> list[bytes]:
+    """The JSON bodies a client sends for `statements` in batches of `batch` (encoded outside timings)."""
+    return [json.dumps(statements[i : i + batch], ensure_ascii=False).encode()
+            for i in range(0, len(statements), batch)]
+
+
 def post_batches(session: requests.Session, url: str, statements: list[dict[str, Any]], batch: int) -> float:
     """Seconds to POST `statements` in batches of `batch`, one after the other; any refusal fails."""
-    bodies = [json.dumps(statements[i : i + batch], ensure_ascii=False).encode()
-              for i in range(0, len(statements), batch)]
+    bodies = request_bodies(statements, batch)
     start = time.perf_counter()
     for body in bodies:
         resp = session.post(url, data=body, timeout=300)
@@ -277,8 +282,7 @@ def product_work(statements: list[dict[str, Any]], batch: int) -> float:
     from lti_tool.statements.workshop_context import named_workshop
     from xapi import canonical_json, iso_timestamp, parse_json, played_segments, validate_batch
 
-    bodies = [json.dumps(statements[i : i + batch], ensure_ascii=False).encode()
-              for i in range(0, len(statements), batch)]
+    bodies = request_bodies(statements, batch)
     thresholds = gc.get_threshold()
     gc.collect()
     gc.freeze()
