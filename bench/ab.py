@@ -10,7 +10,7 @@ two runs of `make bench` cannot tell a 10 % change from noise. Rounds of a few s
 alternately, see the same drift. Both sides use this tree's virtualenv; a REV that needs other
 packages cannot be compared this way.
 Settings: BENCH_AB_DB=postgresql|sqlite (default postgresql), BENCH_AB_BATCH (default 1000),
-BENCH_AB_ROUNDS (default 8).
+BENCH_AB_ROUNDS (default 8); BENCH_INGEST_LRS as in bench.ingest_bench (default: one LRS).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from . import datagen
-from .ingest_bench import REPO, ToolServer, database, post_batches, tool_session
+from .ingest_bench import REPO, ToolServer, database, forwarding, post_batches, tool_session
 
 GIT = shutil.which("git") or "git"
 
@@ -54,6 +54,8 @@ def run(rev: str, commit: str, kind: str, batch: int, rounds: int) -> list[str]:
             root = Path(stack.enter_context(tempfile.TemporaryDirectory()))
             server = ToolServer(stack.enter_context(database(kind, root)), root, repo=repo)
             server.migrate()
+            if forwarding():
+                server.add_lrs()
             stack.callback(server.stop)
             server.start()
             session = tool_session(server)
@@ -75,7 +77,8 @@ def run(rev: str, commit: str, kind: str, batch: int, rounds: int) -> list[str]:
         return f"  {label:>20}: {figures}  median {statistics.median(values):,.0f}/s"
 
     return [
-        f"ingest A/B on {kind}, batches of {batch:,}, {rounds} rounds of {per_round:,} statements a side",
+        f"ingest A/B on {kind}, batches of {batch:,}, {rounds} rounds of {per_round:,} statements a side, "
+        f"{'one LRS' if forwarding() else 'no LRS'} to forward to",
         line(commit[:7] if commit.startswith(rev) else f"{rev[:10]} ({commit[:7]})", rates["REV"]),
         line("this tree", rates["tree"]),
         "  tree/REV by round: " + " ".join(f"{x:.2f}" for x in ratios) + f"; median {statistics.median(ratios):.2f}×",
@@ -98,6 +101,11 @@ def main(argv: list[str]) -> int:
         batch, rounds = int(os.environ.get("BENCH_AB_BATCH", "1000")), int(os.environ.get("BENCH_AB_ROUNDS", "8"))
     except ValueError as exc:
         print(f"BENCH_AB_BATCH and BENCH_AB_ROUNDS must be whole numbers: {exc}", file=sys.stderr)
+        return 2
+    try:
+        forwarding()
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
         return 2
     if batch < 1 or rounds < 1:
         print("BENCH_AB_BATCH and BENCH_AB_ROUNDS must be at least 1", file=sys.stderr)

@@ -14,7 +14,9 @@ if everything else cost nothing and nothing ran at the same time ("ceiling" in t
 One client sends batch after batch (no concurrency), so each figure is the cost of one request.
 Sizes: BENCH_INGEST_STATEMENTS="1:300,100:3000,1000:6000" (statements per batch size) by default,
 each sent as three slices of which the best is reported; BENCH_INGEST_DB="sqlite,postgresql";
-BENCH_INGEST_PRELOAD=N stores N statements in every target first (the same store size for all).
+BENCH_INGEST_PRELOAD=N stores N statements in every target first (the same store size for all);
+BENCH_INGEST_LRS=0 measures the tool with no LRS to forward to (default: one, so each statement
+also gets its outbox row, as in a deployment that forwards).
 """
 
 from __future__ import annotations
@@ -49,6 +51,15 @@ def preload() -> int:
     rates at the same store size. Ralph's fs backend reads its files on each request, so its rate
     falls as they grow; the databases' does not."""
     return int(os.environ.get("BENCH_INGEST_PRELOAD", "0"))
+
+
+def forwarding() -> bool:
+    """Whether the tool has an LRS to forward to (BENCH_INGEST_LRS, default 1), as the mission's
+    deployments do: then every stored statement also writes its outbox row. 0 measures without."""
+    value = os.environ.get("BENCH_INGEST_LRS", "1")
+    if value not in ("0", "1"):
+        raise ValueError(f"BENCH_INGEST_LRS must be 0 or 1, got {value!r}")
+    return value == "1"
 
 
 def counts() -> dict[int, int]:
@@ -117,6 +128,17 @@ class ToolServer:
                               capture_output=True, text=True)
         if done.returncode:
             raise RuntimeError(f"yanxiu db upgrade failed: {done.stderr[-2000:]}")
+
+    def add_lrs(self) -> None:
+        """`yanxiu xapi lrs add`, as a deployment that forwards runs it, with this side's own code.
+        Nothing listens at the address and no forwarder runs here: what is measured is the intake
+        queueing every statement for the LRS in its transaction (one outbox row each)."""
+        done = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+            [sys.executable, "-m", "lti_tool.cli", "xapi", "lrs", "add", "--name", "bench: never delivered",
+             "--endpoint", f"http://127.0.0.1:{free_port()}/xAPI/", "--username", "bench", "--password", "bench"],
+            env=self.env(), cwd=self.repo, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"yanxiu xapi lrs add failed: {done.stderr[-2000:]}")
 
     def xapi_auth(self) -> tuple[str, str]:
         from lti_tool.statements.clients import create_client
@@ -360,6 +382,8 @@ def _tool_target(kind: str, root: Path) -> Iterator[tuple[Callable[[list[Any], i
     with database(kind, root) as url:
         server = ToolServer(url, root)
         server.migrate()
+        if forwarding():
+            server.add_lrs()
         session = tool_session(server)
         insert_rows, dispose = raw_inserter(url)
         try:
@@ -430,13 +454,14 @@ def run() -> list[str]:
     best = {name: {batch: max(values) for batch, values in by_batch.items()} for name, by_batch in rates.items()}
     ralph = best["ralph_fs"]
     results: dict[str, Any] = {"statement_bytes": round(size), "counts": counts(), "preload": preload(),
-                               "ralph_fs": ralph, "work": best["work"],
+                               "lrs": int(forwarding()), "ralph_fs": ralph, "work": best["work"],
                                "all_slices": rates}
     for kind in kinds:
         results[kind] = {"api": best[f"{kind}/api"], "raw": best[f"{kind}/raw"]}
     FIGURES.update(results)
     out = [f"xAPI ingest, POST /xapi/statements (gunicorn, 2 workers, one client; statements of "
-           f"{size:,.0f} bytes: video sessions + 10 % other events; {preload():,} stored first); statements/s",
+           f"{size:,.0f} bytes: video sessions + 10 % other events; {preload():,} stored first; "
+           f"{'one LRS' if forwarding() else 'no LRS'} to forward to); statements/s",
            f"  {'store':10} {'batch':>6} {'tool':>9} {'Ralph fs':>9} {'raw insert':>11} "
            f"{'tool/Ralph':>11} {'tool/raw':>9} {'ceiling':>8}"]
     for kind in kinds:

@@ -24,6 +24,7 @@ def _worktrees() -> list[str]:
     (["HEAD"], {"BENCH_AB_DB": "mysql"}, "BENCH_AB_DB must be postgresql or sqlite, got 'mysql'"),
     (["HEAD"], {"BENCH_AB_BATCH": "many"}, "BENCH_AB_BATCH and BENCH_AB_ROUNDS must be whole numbers"),
     (["HEAD"], {"BENCH_AB_ROUNDS": "0"}, "must be at least 1"),
+    (["HEAD"], {"BENCH_INGEST_LRS": "yes"}, "BENCH_INGEST_LRS must be 0 or 1, got 'yes'"),
 ])
 def test_bad_arguments_are_named(argv: list[str], env: dict[str, str], message: str, monkeypatch: Any,
                                  capsys: Any) -> None:
@@ -40,7 +41,8 @@ def test_compares_this_tree_with_a_commit_and_cleans_up(monkeypatch: Any, capsys
     monkeypatch.setenv("BENCH_AB_ROUNDS", "2")
     assert ab.main(["HEAD"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "ingest A/B on sqlite, batches of 100, 2 rounds of 1,000 statements a side"
+    assert out[0] == ("ingest A/B on sqlite, batches of 100, 2 rounds of 1,000 statements a side, "
+                      "one LRS to forward to")
     head = subprocess.run(["git", "rev-parse", "--short=7", "HEAD"], cwd=REPO, capture_output=True, text=True)
     assert re.fullmatch(rf"\s+HEAD \({head.stdout.strip()}\): [\d,]+ [\d,]+  median [\d,]+/s", out[1])
     assert re.fullmatch(r"\s+this tree: [\d,]+ [\d,]+  median [\d,]+/s", out[2])
