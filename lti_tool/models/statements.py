@@ -91,17 +91,23 @@ class Lrs(db.Model):  # type: ignore[name-defined,misc]
 
 
 class OutboxEntry(db.Model):  # type: ignore[name-defined,misc]
-    """A statement still owed to one LRS; deleted once the LRS has it."""
+    """A statement still owed to one LRS; deleted once the LRS has it.
+
+    Keyed by (LRS, statement) and without foreign keys, because it is written once for every
+    statement stored: PostgreSQL checks a foreign key row by row, and the two checks and the
+    surrogate id's index were 10 of the 15.6 ms the intake spent here per 1,000 statements
+    (migration 0012). Nothing is lost by it: rows are only made by INSERT … SELECT from the LRS and
+    statement tables, so they point at rows that exist; neither table has its rows deleted (an LRS is
+    removed by deactivating it and dropping its outbox rows, and statements are immutable); and
+    the forwarder joins the statement, so it could never send one that is not there.
+    """
 
     __tablename__ = "xapi_outbox"
-    __table_args__ = (
-        UniqueConstraint("lrs_id", "statement_seq"),
-        Index("ix_xapi_outbox_due", "lrs_id", "next_attempt_at"),
-    )
+    __table_args__ = (Index("ix_xapi_outbox_due", "lrs_id", "next_attempt_at"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    lrs_id: Mapped[int] = mapped_column(ForeignKey("xapi_lrs.id", ondelete="CASCADE"))
-    statement_seq: Mapped[int] = mapped_column(ForeignKey("xapi_statements.seq", ondelete="CASCADE"))
+    lrs_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # Forwarded in this order (the order stored), oldest first.
+    statement_seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     # Server defaults: rows are inserted with INSERT … SELECT, which skips Python-side defaults.
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     # NULL means due now; set to a later time after a failed attempt (backoff).

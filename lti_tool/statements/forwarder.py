@@ -70,6 +70,11 @@ def backlog(lrs_id: int) -> tuple[int, int]:
     return int(pending or 0), int(conflicts or 0)
 
 
+def _entries(lrs: Lrs, seqs: list[int]) -> tuple[Any, ...]:
+    """The outbox entries of these statements (by seq) for this LRS."""
+    return OutboxEntry.lrs_id == lrs.id, OutboxEntry.statement_seq.in_(seqs)
+
+
 class Forwarder:
     def __init__(self, secret_key: str, session: requests.Session | None = None, timeout: float = 10.0,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -90,41 +95,42 @@ class Forwarder:
         )
 
     def _due(self, lrs: Lrs, limit: int) -> list[tuple[int, str]]:
+        """(statement seq, body) of the LRS's oldest due entries."""
         now = self._clock()
         query = (
-            select(OutboxEntry.id, Statement.body)
+            select(OutboxEntry.statement_seq, Statement.body)
             .join(Statement, Statement.seq == OutboxEntry.statement_seq)
             .where(OutboxEntry.lrs_id == lrs.id, OutboxEntry.conflict.is_(False),
                    or_(OutboxEntry.next_attempt_at.is_(None), OutboxEntry.next_attempt_at <= now))
-            .order_by(OutboxEntry.id)
+            .order_by(OutboxEntry.statement_seq)
             .limit(limit)
         )
-        return [(row.id, row.body) for row in db.session.execute(query)]
+        return [(row.statement_seq, row.body) for row in db.session.execute(query)]
 
-    def _backoff(self, lrs: Lrs, entry_ids: list[int], error: str) -> None:
+    def _backoff(self, lrs: Lrs, seqs: list[int], error: str) -> None:
         now = self._clock()
-        attempts = db.session.scalar(select(func.max(OutboxEntry.attempts)).where(OutboxEntry.id.in_(entry_ids))) or 0
+        attempts = db.session.scalar(select(func.max(OutboxEntry.attempts)).where(*_entries(lrs, seqs))) or 0
         delay = min(MAX_DELAY, BASE_DELAY * 2 ** attempts) * (0.5 + self._rng())  # full jitter band
         db.session.execute(
-            update(OutboxEntry).where(OutboxEntry.id.in_(entry_ids)).values(
+            update(OutboxEntry).where(*_entries(lrs, seqs)).values(
                 attempts=OutboxEntry.attempts + 1, next_attempt_at=now + timedelta(seconds=delay))
         )
         lrs.last_error_at, lrs.last_error = now, error[:1000]
         db.session.commit()
-        log.warning("lrs_backoff lrs=%s entries=%d delay=%.1fs error=%s", lrs.id, len(entry_ids), delay, error)
+        log.warning("lrs_backoff lrs=%s entries=%d delay=%.1fs error=%s", lrs.id, len(seqs), delay, error)
 
-    def _done(self, lrs: Lrs, entry_ids: list[int]) -> None:
-        db.session.execute(delete(OutboxEntry).where(OutboxEntry.id.in_(entry_ids)))
+    def _done(self, lrs: Lrs, seqs: list[int]) -> None:
+        db.session.execute(delete(OutboxEntry).where(*_entries(lrs, seqs)))
         lrs.last_success_at = self._clock()
-        lrs.delivered_count = (lrs.delivered_count or 0) + len(entry_ids)
+        lrs.delivered_count = (lrs.delivered_count or 0) + len(seqs)
         db.session.commit()
 
-    def _reject_single(self, lrs: Lrs, entry_id: int, status: int, text: str) -> None:
-        db.session.execute(update(OutboxEntry).where(OutboxEntry.id == entry_id).values(conflict=True))
+    def _reject_single(self, lrs: Lrs, seq: int, status: int, text: str) -> None:
+        db.session.execute(update(OutboxEntry).where(*_entries(lrs, [seq])).values(conflict=True))
         lrs.conflict_count = (lrs.conflict_count or 0) + 1
         lrs.last_error_at, lrs.last_error = self._clock(), f"HTTP {status} for one statement: {text[:500]}"
         db.session.commit()
-        log.error("lrs_rejected lrs=%s outbox=%s status=%s body=%s", lrs.id, entry_id, status, text[:300])
+        log.error("lrs_rejected lrs=%s statement_seq=%s status=%s body=%s", lrs.id, seq, status, text[:300])
 
     def deliver_batch(self, lrs: Lrs) -> Delivery:
         """Send one batch of due statements; returns what happened."""
@@ -132,46 +138,46 @@ class Forwarder:
         result = Delivery()
         if not batch:
             return result
-        ids = [entry_id for entry_id, _ in batch]
+        seqs = [seq for seq, _ in batch]
         try:
             resp = self._post(lrs, [body for _, body in batch])
         except requests.RequestException as exc:
-            self._backoff(lrs, ids, f"{type(exc).__name__}: {exc}")
+            self._backoff(lrs, seqs, f"{type(exc).__name__}: {exc}")
             result.failed = True
             return result
         if resp.status_code in (200, 204):
-            self._done(lrs, ids)
-            result.delivered = len(ids)
+            self._done(lrs, seqs)
+            result.delivered = len(seqs)
         elif resp.status_code in (400, 409) and len(batch) > 1:
             # One statement spoils the batch: send one by one to isolate it.
-            for entry_id, body in batch:
-                single = self._single(lrs, entry_id, body)
+            for seq, body in batch:
+                single = self._single(lrs, seq, body)
                 result.delivered += single.delivered
                 result.conflicts += single.conflicts
                 if single.failed:
                     result.failed = True
                     break
         elif resp.status_code in (400, 409):
-            self._reject_single(lrs, ids[0], resp.status_code, resp.text)
+            self._reject_single(lrs, seqs[0], resp.status_code, resp.text)
             result.conflicts = 1
         else:
-            self._backoff(lrs, ids, f"HTTP {resp.status_code}: {resp.text[:300]}")
+            self._backoff(lrs, seqs, f"HTTP {resp.status_code}: {resp.text[:300]}")
             result.failed = True
         return result
 
-    def _single(self, lrs: Lrs, entry_id: int, body: str) -> Delivery:
+    def _single(self, lrs: Lrs, seq: int, body: str) -> Delivery:
         try:
             resp = self._post(lrs, [body])
         except requests.RequestException as exc:
-            self._backoff(lrs, [entry_id], f"{type(exc).__name__}: {exc}")
+            self._backoff(lrs, [seq], f"{type(exc).__name__}: {exc}")
             return Delivery(failed=True)
         if resp.status_code in (200, 204):
-            self._done(lrs, [entry_id])
+            self._done(lrs, [seq])
             return Delivery(delivered=1)
         if resp.status_code in (400, 409):
-            self._reject_single(lrs, entry_id, resp.status_code, resp.text)
+            self._reject_single(lrs, seq, resp.status_code, resp.text)
             return Delivery(conflicts=1)
-        self._backoff(lrs, [entry_id], f"HTTP {resp.status_code}: {resp.text[:300]}")
+        self._backoff(lrs, [seq], f"HTTP {resp.status_code}: {resp.text[:300]}")
         return Delivery(failed=True)
 
     def drain(self, ignore_backoff: bool = False) -> dict[int, Delivery]:

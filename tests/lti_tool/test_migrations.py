@@ -55,3 +55,35 @@ def test_a_table_rebuilt_by_a_migration_keeps_the_rows_that_point_at_it(app: Any
         if db.engine.dialect.name == "sqlite":
             assert db.session.scalar(text("PRAGMA foreign_keys")) == 1  # on again for whoever comes next
         db.session.remove()
+
+
+def test_the_outbox_keeps_its_entries_through_0012_both_ways(app: Any) -> None:
+    """0012 re-keys the outbox by (LRS, statement) and drops its id and foreign keys; every entry,
+    its attempts, backoff and conflict mark survive the upgrade and the way back."""
+    with app.app_context():
+        db.session.execute(insert(Lrs), [{"name": name, "endpoint": f"http://127.0.0.1:1/{name}/", "username": "u",
+                                          "password_encrypted": "x", "active": True} for name in ("a", "b")])
+        store_statements([{"id": str(uuid.uuid4()), "actor": {"mbox": f"mailto:t{i}@example.cn"},
+                           "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+                           "object": {"id": f"https://h5p.example.cn/page/{i}"}} for i in range(3)])
+        first = db.session.scalar(select(func.min(OutboxEntry.statement_seq)))
+        db.session.execute(text("UPDATE xapi_outbox SET attempts = 2, next_attempt_at = :at, conflict = :c "
+                                "WHERE statement_seq = :seq AND lrs_id = (SELECT min(id) FROM xapi_lrs)"),
+                           {"at": "2026-11-23 10:00:00+00:00", "c": True, "seq": first})
+        db.session.commit()
+        entries = text("SELECT lrs_id, statement_seq, attempts, next_attempt_at IS NOT NULL, conflict FROM xapi_outbox "
+                       "ORDER BY lrs_id, statement_seq")
+        before = [tuple(row) for row in db.session.execute(entries)]
+        assert len(before) == 6 and sum(1 for row in before if row[2] == 2 and row[3] and row[4]) == 1
+        db.session.remove()
+        downgrade(revision="0011")
+        numbered = [tuple(row) for row in db.session.execute(text(
+            "SELECT id, lrs_id, statement_seq FROM xapi_outbox ORDER BY id"))]
+        assert [row[1:] for row in numbered] == [row[:2] for row in before]  # ids follow the stored order
+        assert len({row[0] for row in numbered}) == 6
+        assert [tuple(row) for row in db.session.execute(entries)] == before
+        db.session.remove()
+        upgrade()
+        assert [tuple(row) for row in db.session.execute(entries)] == before
+        assert _differences() == []
+        db.session.remove()

@@ -230,5 +230,6 @@ def test_each_active_lrs_is_owed_each_stored_statement_once(app: Any, api: Any) 
     assert api.post(batch[:1]).status_code == 200  # the same statement again: unchanged
     with app.app_context():
         seqs = {s.id: s.seq for s in db.session.scalars(select(Statement))}
-        owed = [(e.lrs_id, e.statement_seq) for e in db.session.scalars(select(OutboxEntry).order_by(OutboxEntry.id))]
+        entries = select(OutboxEntry).order_by(OutboxEntry.lrs_id, OutboxEntry.statement_seq)
+        owed = [(e.lrs_id, e.statement_seq) for e in db.session.scalars(entries)]
     assert owed == [(lrs_id, seqs[s["id"]]) for lrs_id in active for s in batch]

@@ -177,3 +177,26 @@ def test_conflict_is_recorded_not_retried(app: Any, ralph: RalphServer) -> None:
         assert again[lrs_id].delivered == 0  # not retried
         lrs = db.session.scalars(select(Lrs)).one()
         assert "409" in (lrs.last_error or "")
+
+
+def test_two_lrss_keep_their_own_entries(app: Any, ralph: RalphServer) -> None:
+    """One LRS delivered, another down: the outbox is keyed by (LRS, statement), so what one LRS
+    received, backed off or refused never touches the other's entries for the same statements."""
+    import requests
+
+    from lti_tool.models import OutboxEntry
+    from tests.fixtures.servers import free_port
+
+    up = _lrs(app, ralph)
+    with app.app_context():
+        down = add_lrs(app.config["SECRET_KEY"], f"http://127.0.0.1:{free_port()}/xAPI/", USER, PASSWORD).id
+        clash = simple(1)
+        requests.post(ralph.endpoint + "statements", json=[dict(clash, object={"id": "https://elsewhere.example/x"})],
+                      auth=(USER, PASSWORD), headers={"X-Experience-API-Version": "1.0.3"}, timeout=10)
+        store_statements([simple(0), clash, simple(2)])
+        result = Forwarder(app.config["SECRET_KEY"], timeout=2).drain()
+        assert (result[up].delivered, result[up].conflicts, result[up].failed) == (2, 1, False)
+        assert result[down].failed and result[down].delivered == 0
+        assert backlog(up) == (0, 1) and backlog(down) == (3, 0)
+        waiting = db.session.scalars(select(OutboxEntry).where(OutboxEntry.lrs_id == down)).all()
+        assert [(e.attempts, e.next_attempt_at is not None, e.conflict) for e in waiting] == [(1, True, False)] * 3
