@@ -170,7 +170,7 @@ def _one_store(kind: str, target: int, window: int, pool: list[dict[str, Any]], 
             server.start()
             endpoint = server.url + "/xapi/statements"
             post_batches(session, endpoint, datagen.statements(40, tag=f"gwarm-{kind}"), 1)
-            insert_rows(stored_rows(datagen.statements(40, tag=f"grwarm-{kind}")), 1)
+            insert_rows(stored_rows(datagen.statements(40, tag=f"grwarm-{kind}"), server.client_id), 1)
             for n, size in enumerate(checkpoints):
                 have = count_statements(url)
                 if size > have:
@@ -179,7 +179,7 @@ def _one_store(kind: str, target: int, window: int, pool: list[dict[str, Any]], 
                 have = count_statements(url)
                 items = datagen.statements(window, tag=f"g{n}-{kind}", seed=1000 + n)
                 api = best_rate(items, SLICES, lambda part: post_batches(session, endpoint, part, BATCH))
-                rows = stored_rows(datagen.statements(window, tag=f"r{n}-{kind}", seed=2000 + n))
+                rows = stored_rows(datagen.statements(window, tag=f"r{n}-{kind}", seed=2000 + n), server.client_id)
                 raw = best_rate(rows, SLICES, lambda part: insert_rows(part, BATCH))
                 points.append({"stored_before": have, "api_per_s": api, "raw_per_s": raw})
         finally:

@@ -92,6 +92,7 @@ class ToolServer:
         self.instance = root / "instance"
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = root / "server.log"
+        self.client_id: int | None = None
 
     def config(self) -> dict[str, Any]:
         return {"SQLALCHEMY_DATABASE_URI": self.db_url, "INSTANCE_PATH": str(self.instance),
@@ -145,6 +146,7 @@ class ToolServer:
 
         with self.app():
             new = create_client("bench H5P")
+            self.client_id = new.client.id  # what the tool's rows carry; the raw reference's rows too
             return new.key, new.secret
 
     def start(self) -> ToolServer:
@@ -376,9 +378,10 @@ def _sets(tag: str) -> dict[int, list[dict[str, Any]]]:
 
 @contextmanager
 def _tool_target(kind: str, root: Path) -> Iterator[tuple[Callable[[list[Any], int], float],
-                                                          Callable[[list[Any], int], float], Callable[[], int]]]:
+                                                          Callable[[list[Any], int], float], Callable[[], int],
+                                                          int | None]]:
     """A served tool on a fresh `kind` database: (post(statements, batch), raw insert(rows, batch),
-    count of stored statements); everything stopped and removed after."""
+    count of stored statements, the id of the client that posts); everything stopped and removed after."""
     with database(kind, root) as url:
         server = ToolServer(url, root)
         server.migrate()
@@ -390,7 +393,7 @@ def _tool_target(kind: str, root: Path) -> Iterator[tuple[Callable[[list[Any], i
             server.start()
             endpoint = server.url + "/xapi/statements"
             yield (lambda items, batch: post_batches(session, endpoint, items, batch)), insert_rows, (
-                lambda: count_statements(url))
+                lambda: count_statements(url)), server.client_id
             if server.proc is None or server.proc.poll() is not None:
                 raise RuntimeError(f"the tool died: {server.errors()}")
         finally:
@@ -421,7 +424,6 @@ def run() -> list[str]:
     kinds = [k for k in os.environ.get("BENCH_INGEST_DB", "sqlite,postgresql").split(",") if k]
     sets, raw_sets = _sets("api"), _sets("raw")
     size = datagen.body_bytes(sets[min(sets)])
-    raw_rows = {batch: stored_rows(items) for batch, items in raw_sets.items()}
     # Every target runs at once and they take turns slice by slice, so a burst of other work on
     # this shared machine hits all of them alike instead of one whole measurement.
     rates: dict[str, dict[int, list[float]]] = {}
@@ -429,21 +431,28 @@ def run() -> list[str]:
         senders: dict[str, Callable[[list[Any], int], float]] = {"ralph_fs": stack.enter_context(_ralph_target()),
                                                                  "work": product_work}
         counters: dict[str, Callable[[], int]] = {}
+        # The raw rows carry the posting client's id as the tool's do (a NULL would skip the foreign
+        # key check that every row the tool stores costs).
+        clients: dict[str, int | None] = {}
+        raw_rows: dict[str, dict[int, list[dict[str, Any]]]] = {}
         for kind in kinds:
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"yanxiu-bench-{kind}-")))
-            post, insert_rows, counter = stack.enter_context(_tool_target(kind, tmp))
+            post, insert_rows, counter, clients[kind] = stack.enter_context(_tool_target(kind, tmp))
             senders[f"{kind}/api"], senders[f"{kind}/raw"], counters[kind] = post, insert_rows, counter
+            raw_rows[kind] = {batch: stored_rows(items, clients[kind]) for batch, items in raw_sets.items()}
         for name, send in senders.items():  # warm: connections, caches, every worker's first request
             warm = datagen.statements(40, tag=f"warm-{name}")
-            send(stored_rows(warm) if name.endswith("/raw") else warm, 1)
+            kind = name.partition("/")[0]
+            send(stored_rows(warm, clients.get(kind)) if name.endswith("/raw") else warm, 1)
             if preload() and name != "work":
                 filler = datagen.statements(preload(), tag=f"preload-{name}")
-                send(stored_rows(filler) if name.endswith("/raw") else filler, 1000)
+                send(stored_rows(filler, clients.get(kind)) if name.endswith("/raw") else filler, 1000)
         for batch in sorted(sets):
             part = max(batch, len(sets[batch]) // PARTS)
             for start in range(0, part * PARTS, part):
                 for name, send in senders.items():
-                    items = (raw_rows if name.endswith("/raw") else sets)[batch][start : start + part]
+                    kind = name.partition("/")[0]
+                    items = (raw_rows[kind] if name.endswith("/raw") else sets)[batch][start : start + part]
                     if items:
                         rates.setdefault(name, {}).setdefault(batch, []).append(len(items) / send(items, batch))
         for kind in kinds:
