@@ -31,10 +31,13 @@ COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 _TABLE = VideoProgress.__table__
 
 
-def update_video_progress(statements: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """Add the statements' played segments; returns the (actor key, video IRI) pairs whose
-    watched ranges, length or completion changed."""
-    grouped: dict[tuple[str, str], list[tuple[dict[str, Any], list[Segment]]]] = defaultdict(list)
+Played = dict[tuple[str, str], list[tuple[dict[str, Any], list[Segment]]]]
+
+
+def played_by_pair(statements: list[dict[str, Any]]) -> Played:
+    """The statements' played segments (and completions) by (actor key, video IRI): no SQL, so the
+    intake can work it out while the database is still inserting the statements (store.py)."""
+    grouped: Played = defaultdict(list)
     for statement in statements:
         obj = statement.get("object") or {}
         if obj.get("objectType", "Activity") != "Activity" or not obj.get("id"):
@@ -42,6 +45,15 @@ def update_video_progress(statements: list[dict[str, Any]]) -> list[tuple[str, s
         segments = played_segments(statement)
         if segments or statement["verb"]["id"] == COMPLETED:
             grouped[(actor_key(statement["actor"])[:600], obj["id"][:1000])].append((statement, segments))
+    return grouped
+
+
+def update_video_progress(statements: list[dict[str, Any]], grouped: Played | None = None) -> list[tuple[str, str]]:
+    """Add the statements' played segments (`grouped`: played_by_pair(statements), if already
+    known); returns the (actor key, video IRI) pairs whose watched ranges, length or completion
+    changed."""
+    if grouped is None:
+        grouped = played_by_pair(statements)
     if not grouped:
         return []
     existing = _existing(sorted(grouped))

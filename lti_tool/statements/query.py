@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Statement
 from .actors import actor_key
+from .store import ACTOR_KEY, OBJECT_ID, VERB_ID
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
@@ -73,11 +74,11 @@ def query_statements(args: Mapping[str, str], base_path: str) -> tuple[list[str]
                 raise ValueError
         except ValueError:
             raise QueryError("agent: must be a JSON Agent object") from None
-        query = query.where(Statement.actor_key == actor_key(agent))
+        query = query.where(Statement.actor_key == actor_key(agent)[:ACTOR_KEY])
     if "verb" in params:
-        query = query.where(Statement.verb_id == params["verb"])
+        query = query.where(Statement.verb_id == params["verb"][:VERB_ID])
     if "activity" in params:
-        query = query.where(Statement.object_id == params["activity"])
+        query = query.where(Statement.object_id == params["activity"][:OBJECT_ID])
     if "registration" in params:
         query = query.where(Statement.registration == params["registration"].lower())
     if "since" in params:

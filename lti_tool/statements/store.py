@@ -25,10 +25,14 @@ from ..extensions import db
 from ..models import Lrs, OutboxEntry, Statement
 from .actors import actor_key
 from .bulk_sql import among, unprepared
-from .progress import update_video_progress
+from .progress import played_by_pair, update_video_progress
+from .statement_insert import CHUNK, sending
 from .workshop_context import workshop_ids
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
+# The indexed columns keep the start of longer values (xAPI sets no limit on an IRI's length; the
+# body keeps all of it), and the query filters cut theirs the same way (query.py).
+ACTOR_KEY, VERB_ID, OBJECT_ID = 600, 500, 1000
 _ATTEMPTS = 3
 _RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 
@@ -119,44 +123,57 @@ def _store(prepared: list[dict[str, Any]], ids: list[str], client_id: int | None
     rows: list[dict[str, Any]] = []
     new_statements: list[dict[str, Any]] = []
     workshops = workshop_ids(prepared, client_id)
+    new: list[tuple[dict[str, Any], int | None]] = []
     for statement, workshop_id in zip(prepared, workshops, strict=True):
         old = existing.get(statement["id"])
-        if old is not None:
-            if not same_content(json.loads(old), statement):
-                raise StatementConflict(statement["id"])
-            result.unchanged.append(statement["id"])
+        if old is None:
+            new.append((statement, workshop_id))
             continue
-        obj = statement.get("object") or {}
-        context = statement.get("context") or {}
-        rows.append(
-            {
-                "id": statement["id"],
-                "stored": stored,
-                "timestamp": _parse_time(statement["timestamp"]),
-                "actor_key": actor_key(statement["actor"])[:600],
-                "verb_id": statement["verb"]["id"][:500],
-                "object_id": (obj.get("id") or None) if obj.get("objectType", "Activity") == "Activity" else None,
-                "registration": context.get("registration"),
-                "voided": False,
-                "client_id": client_id,
-                "workshop_id": workshop_id,
-                "body": canonical_json(statement),
-            }
-        )
-        new_statements.append(statement)
-        result.stored.append(statement["id"])
-    if not rows:
+        if not same_content(json.loads(old), statement):
+            raise StatementConflict(statement["id"])
+        result.unchanged.append(statement["id"])
+    if not new:
         return result
-    # Core, not the ORM bulk path: the rows are plain dicts already (a third of the time went to it).
-    db.session.execute(insert(Statement.__table__), rows)
+    with sending(session) as send:
+        # Each chunk goes to the database as soon as it is built (statement_insert.py): PostgreSQL
+        # inserts it while the next one is built and the viewing time is worked out.
+        for start in range(0, len(new), CHUNK):
+            chunk = [_row(statement, workshop_id, client_id, stored) for statement, workshop_id in
+                     new[start : start + CHUNK]]
+            send(chunk)
+            rows.extend(chunk)
+        new_statements = [statement for statement, _ in new]
+        played = played_by_pair(new_statements)
+    result.stored = [row["id"] for row in rows]
     voided = _void_targets(new_statements)
     _enqueue_for_lrs(result.stored)
-    videos = update_video_progress(new_statements)
+    videos = update_video_progress(new_statements, played)
     from ..grades.stale import statements_stored
 
     statements_stored(db.session(), [(r["actor_key"], r["object_id"]) for r in rows] + voided, videos)
     db.session.commit()
     return result
+
+
+def _row(statement: dict[str, Any], workshop_id: int | None, client_id: int | None,
+         stored: datetime) -> dict[str, Any]:
+    """The statement's row: the columns its queries use, and the whole statement as stored."""
+    obj = statement.get("object") or {}
+    context = statement.get("context") or {}
+    object_id = obj.get("id") if obj.get("objectType", "Activity") == "Activity" else None
+    return {
+        "id": statement["id"],
+        "stored": stored,
+        "timestamp": _parse_time(statement["timestamp"]),
+        "actor_key": actor_key(statement["actor"])[:ACTOR_KEY],
+        "verb_id": statement["verb"]["id"][:VERB_ID],
+        "object_id": object_id[:OBJECT_ID] if object_id else None,
+        "registration": context.get("registration"),
+        "voided": False,
+        "client_id": client_id,
+        "workshop_id": workshop_id,
+        "body": canonical_json(statement),
+    }
 
 
 def _void_targets(statements: list[dict[str, Any]]) -> list[tuple[str, str | None]]:

@@ -233,3 +233,15 @@ def test_each_active_lrs_is_owed_each_stored_statement_once(app: Any, api: Any) 
         entries = select(OutboxEntry).order_by(OutboxEntry.lrs_id, OutboxEntry.statement_seq)
         owed = [(e.lrs_id, e.statement_seq) for e in db.session.scalars(entries)]
     assert owed == [(lrs_id, seqs[s["id"]]) for lrs_id in active for s in batch]
+
+
+def test_an_activity_iri_longer_than_its_column_is_stored_and_found(api: Any, app: Any) -> None:
+    """xAPI sets no limit on an IRI: the indexed column keeps its first 1,000 characters (the body
+    all of it), and a query by the whole IRI finds the statement (PostgreSQL refused the row: 500)."""
+    long_iri = "https://h5p.example.cn/activity/" + "长" * 1200
+    sent = stmt(object={"objectType": "Activity", "id": long_iri})
+    assert api.post([sent]).status_code == 200
+    found = api.get(activity=long_iri)
+    assert found.status_code == 200
+    assert [s["id"] for s in found.get_json()["statements"]] == [sent["id"]]
+    assert found.get_json()["statements"][0]["object"]["id"] == long_iri
