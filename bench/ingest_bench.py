@@ -269,26 +269,14 @@ AUTHORITY = {"objectType": "Agent", "name": "bench H5P",
 
 
 def stored_rows(statements: list[dict[str, Any]], client_id: int | None = None) -> list[dict[str, Any]]:
-    """The rows the store would write for these statements (same columns as store._store), prepared
-    outside the timing: what is timed is the database's own work."""
-    from lti_tool.statements.actors import actor_key
-    from xapi import canonical_json
+    """The rows the store would write for these statements, built by its own functions
+    (store._prepare, store._row) outside the timing: what is timed is the database's own work."""
+    from lti_tool.statements.store import _parse_time, _prepare, _row
+    from xapi import iso_timestamp
 
-    now = datetime.now(UTC)
-    stamp = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    rows = []
-    for raw in statements:
-        statement = {**raw, "stored": stamp, "version": "1.0.0", "authority": AUTHORITY}
-        obj, context = statement.get("object") or {}, statement.get("context") or {}
-        rows.append({
-            "id": statement["id"], "stored": now,
-            "timestamp": datetime.fromisoformat(statement["timestamp"].replace("Z", "+00:00")),
-            "actor_key": actor_key(statement["actor"])[:600], "verb_id": statement["verb"]["id"],
-            "object_id": obj.get("id") if obj.get("objectType", "Activity") == "Activity" else None,
-            "registration": context.get("registration"), "voided": False, "client_id": client_id,
-            "body": canonical_json(statement),
-        })
-    return rows
+    stamp = iso_timestamp(datetime.now(UTC))
+    stored = _parse_time(stamp)
+    return [_row(_prepare(raw, stamp, AUTHORITY), None, client_id, stored) for raw in statements]
 
 
 def product_work(statements: list[dict[str, Any]], batch: int) -> float:
@@ -297,14 +285,12 @@ def product_work(statements: list[dict[str, Any]], batch: int) -> float:
     progress.py), in the same order and with the same functions, bodies encoded outside the timing.
     The collector is set as in a served worker (server._worker_ready), or it would cost more here."""
     import gc
-    from collections import defaultdict
 
     from lti_tool.server import GC_THRESHOLDS
-    from lti_tool.statements.actors import actor_key
-    from lti_tool.statements.progress import _merged
-    from lti_tool.statements.store import _prepare
+    from lti_tool.statements.progress import _merged, played_by_pair
+    from lti_tool.statements.store import _parse_time, _prepare, _row
     from lti_tool.statements.workshop_context import named_workshop
-    from xapi import canonical_json, iso_timestamp, parse_json, played_segments, validate_batch
+    from xapi import iso_timestamp, parse_json, validate_batch
 
     bodies = request_bodies(statements, batch)
     thresholds = gc.get_threshold()
@@ -318,16 +304,11 @@ def product_work(statements: list[dict[str, Any]], batch: int) -> float:
             validate_batch(items)
             now = datetime.now(UTC)
             stamp = iso_timestamp(now)
-            played: dict[tuple[str, str], list[Any]] = defaultdict(list)
-            for raw in items:
-                statement = _prepare(raw, stamp, AUTHORITY)
-                canonical_json(statement)
-                named_workshop(statement)
-                key = actor_key(statement["actor"])
-                segments = played_segments(statement)
-                if segments:
-                    played[(key, statement["object"]["id"])].append((statement, segments))
-            for pair in played.values():
+            stored = _parse_time(stamp)
+            prepared = [_prepare(raw, stamp, AUTHORITY) for raw in items]
+            for statement in prepared:
+                _row(statement, named_workshop(statement), None, stored)  # with its stored text
+            for pair in played_by_pair(prepared).values():
                 _merged(None, pair, now)  # a new viewing-time row's values, as the intake computes them
         return time.perf_counter() - start
     finally:

@@ -24,6 +24,9 @@ from ._types import UTCDateTime, utcnow
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+# Indexed columns keep the start of longer values (xAPI sets no limit on an IRI's length; the body
+# keeps all of it): the intake and the query filters cut theirs to these lengths alike.
+ACTOR_KEY_LENGTH, VERB_ID_LENGTH, OBJECT_ID_LENGTH = 600, 500, 1000
 
 
 class Statement(db.Model):  # type: ignore[name-defined,misc]
@@ -44,9 +47,9 @@ class Statement(db.Model):  # type: ignore[name-defined,misc]
     # No single-column indexes on timestamp and actor_key: the composite ones above serve those
     # queries, and each index costs every insert (migration 0011).
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime())
-    actor_key: Mapped[str] = mapped_column(String(600))
-    verb_id: Mapped[str] = mapped_column(String(500))
-    object_id: Mapped[str | None] = mapped_column(String(1000), index=True)
+    actor_key: Mapped[str] = mapped_column(String(ACTOR_KEY_LENGTH))
+    verb_id: Mapped[str] = mapped_column(String(VERB_ID_LENGTH))
+    object_id: Mapped[str | None] = mapped_column(String(OBJECT_ID_LENGTH), index=True)
     registration: Mapped[str | None] = mapped_column(String(36), index=True)
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("xapi_clients.id", ondelete="SET NULL"))
@@ -123,8 +126,8 @@ class VideoProgress(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (UniqueConstraint("actor_key", "video_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    actor_key: Mapped[str] = mapped_column(String(600))
-    video_id: Mapped[str] = mapped_column(String(1000), index=True)
+    actor_key: Mapped[str] = mapped_column(String(ACTOR_KEY_LENGTH))
+    video_id: Mapped[str] = mapped_column(String(OBJECT_ID_LENGTH), index=True)
     ranges: Mapped[str] = mapped_column(Text, default="[]")
     length_seconds: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
     watched_seconds: Mapped[Decimal] = mapped_column(Numeric(12, 3), default=Decimal(0))

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Statement
+from ..models.statements import ACTOR_KEY_LENGTH, OBJECT_ID_LENGTH, VERB_ID_LENGTH
 from .actors import actor_key
-from .store import ACTOR_KEY, OBJECT_ID, VERB_ID
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
@@ -74,11 +74,11 @@ def query_statements(args: Mapping[str, str], base_path: str) -> tuple[list[str]
                 raise ValueError
         except ValueError:
             raise QueryError("agent: must be a JSON Agent object") from None
-        query = query.where(Statement.actor_key == actor_key(agent)[:ACTOR_KEY])
+        query = query.where(Statement.actor_key == actor_key(agent)[:ACTOR_KEY_LENGTH])
     if "verb" in params:
-        query = query.where(Statement.verb_id == params["verb"][:VERB_ID])
+        query = query.where(Statement.verb_id == params["verb"][:VERB_ID_LENGTH])
     if "activity" in params:
-        query = query.where(Statement.object_id == params["activity"][:OBJECT_ID])
+        query = query.where(Statement.object_id == params["activity"][:OBJECT_ID_LENGTH])
     if "registration" in params:
         query = query.where(Statement.registration == params["registration"].lower())
     if "since" in params:

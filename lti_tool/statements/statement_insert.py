@@ -37,7 +37,11 @@ def sending(session: Session) -> Iterator[Send]:
     """`send(rows)` inserts statement rows (dicts with every column but `seq`) in the session's
     transaction; on PostgreSQL they may still be on their way until the block ends."""
     if session.get_bind().dialect.name != "postgresql":
-        yield lambda rows: session.execute(insert(_TABLE), rows) and None
+
+        def insert_now(rows: list[dict[str, Any]]) -> None:
+            session.execute(insert(_TABLE), rows)
+
+        yield insert_now
         return
     import psycopg
 

@@ -23,6 +23,7 @@ from xapi import ValidationError, canonical_json, iso_timestamp, same_content, v
 
 from ..extensions import db
 from ..models import Lrs, OutboxEntry, Statement
+from ..models.statements import ACTOR_KEY_LENGTH, OBJECT_ID_LENGTH, VERB_ID_LENGTH
 from .actors import actor_key
 from .bulk_sql import among, unprepared
 from .progress import played_by_pair, update_video_progress
@@ -30,9 +31,6 @@ from .statement_insert import CHUNK, sending
 from .workshop_context import workshop_ids
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
-# The indexed columns keep the start of longer values (xAPI sets no limit on an IRI's length; the
-# body keeps all of it), and the query filters cut theirs the same way (query.py).
-ACTOR_KEY, VERB_ID, OBJECT_ID = 600, 500, 1000
 _ATTEMPTS = 3
 _RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 
@@ -120,8 +118,6 @@ def _store(prepared: list[dict[str, Any]], ids: list[str], client_id: int | None
         for where in among(session, Statement.id, ids):
             existing.update(session.execute(select(Statement.id, Statement.body).where(where)).all())
     result = StoreResult(ids=ids)
-    rows: list[dict[str, Any]] = []
-    new_statements: list[dict[str, Any]] = []
     workshops = workshop_ids(prepared, client_id)
     new: list[tuple[dict[str, Any], int | None]] = []
     for statement, workshop_id in zip(prepared, workshops, strict=True):
@@ -134,6 +130,7 @@ def _store(prepared: list[dict[str, Any]], ids: list[str], client_id: int | None
         result.unchanged.append(statement["id"])
     if not new:
         return result
+    rows: list[dict[str, Any]] = []
     with sending(session) as send:
         # Each chunk goes to the database as soon as it is built (statement_insert.py): PostgreSQL
         # inserts it while the next one is built and the viewing time is worked out.
@@ -165,9 +162,9 @@ def _row(statement: dict[str, Any], workshop_id: int | None, client_id: int | No
         "id": statement["id"],
         "stored": stored,
         "timestamp": _parse_time(statement["timestamp"]),
-        "actor_key": actor_key(statement["actor"])[:ACTOR_KEY],
-        "verb_id": statement["verb"]["id"][:VERB_ID],
-        "object_id": object_id[:OBJECT_ID] if object_id else None,
+        "actor_key": actor_key(statement["actor"])[:ACTOR_KEY_LENGTH],
+        "verb_id": statement["verb"]["id"][:VERB_ID_LENGTH],
+        "object_id": object_id[:OBJECT_ID_LENGTH] if object_id else None,
         "registration": context.get("registration"),
         "voided": False,
         "client_id": client_id,
