@@ -19,7 +19,9 @@ Building (xapi.builders, xapi.ids, xapi.vocab)
 Validating (xapi.validate, xapi.errors)
     validate_statement(statement: Any, path: str = "") -> None   raises ValidationError
     check_statement(statement: Any) -> ValidationError | None
-    validate_batch(statements: Any) -> None                      a JSON array; first error, path "[i].field"
+    validate_batch(statements: Any, *, start=0, seen=None) -> None
+                                                                 a JSON array; first error, path "[i].field";
+                                                                 start/seen: validate a batch in parts
     ValidationError(path: str, rule: str)                        a ValueError; str() = "path: rule"
 
 Storing and comparing (xapi.serialize)

@@ -314,15 +314,19 @@ def check_statement(statement: Any) -> ValidationError | None:
     return None
 
 
-def validate_batch(statements: Any) -> None:
+def validate_batch(statements: Any, *, start: int = 0, seen: set[str] | None = None) -> None:
     """Validate a POSTed batch; stop at the first invalid statement, e.g. `[3].verb.id: must be an IRI`.
 
     Two statements with one id in the same batch are refused too (the LRS would answer 400).
+    A long batch may be validated in consecutive parts, as the intake does while the database
+    stores the parts before (lti_tool/statements/store.py): `start` is the part's first index in the
+    whole batch, for the error paths, and `seen` the lowercased ids of the parts before (it grows).
     """
     if type(statements) is not list:
         raise _fail("", "a batch must be a JSON array of statements")
-    seen: set[str] = set()
-    for i, statement in enumerate(statements):
+    if seen is None:
+        seen = set()
+    for i, statement in enumerate(statements, start):
         prefix = f"[{i}]."
         validate_statement(statement, prefix)
         ident = statement.get("id")

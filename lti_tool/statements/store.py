@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +33,7 @@ from .workshop_context import workshop_ids
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 _ATTEMPTS = 3
 _RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
+_UUID_LENGTH = 36  # 8-4-4-4-12 hex digits: the only form validation lets through
 
 
 class StatementConflict(Exception):
@@ -71,6 +72,45 @@ def _prepare(raw: dict[str, Any], stamp: str, authority: dict[str, Any] | None) 
     return statement
 
 
+class _Batch:
+    """The incoming statements, validated and prepared a chunk at a time as the intake reaches them,
+    and only once: a retry goes on from what is done. On PostgreSQL a chunk's INSERT is then on its
+    way while the next chunk is validated (statement_insert.py); validating the whole batch first
+    left the server idle for that time, and the worker waiting for it at the end."""
+
+    def __init__(self, raw: list[Any], stamp: str, authority: dict[str, Any] | None, validate: bool) -> None:
+        self.raw, self._stamp, self._authority, self.validate = raw, stamp, authority, validate
+        self.prepared: list[dict[str, Any]] = []
+        self._seen: set[str] = set()  # the ids validated so far (validate_batch's duplicate check)
+
+    def lookup_ids(self) -> list[str]:
+        """The ids to look up before anything is validated: every id that can be a valid UUID."""
+        return sorted({s["id"].lower() for s in self.raw if isinstance(s, dict) and type(s.get("id")) is str
+                       and len(s["id"]) == _UUID_LENGTH})
+
+    def chunks(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+        """(index of the first, prepared statements) per chunk of the batch."""
+        for start in range(0, len(self.raw), CHUNK):
+            if start >= len(self.prepared):
+                part = self.raw[start : start + CHUNK]
+                if self.validate:
+                    try:
+                        validate_batch(part, start=start, seen=self._seen)
+                    except ValidationError as exc:
+                        raise StatementRejected(str(exc)) from None
+                self.prepared.extend(_prepare(s, self._stamp, self._authority) for s in part)
+            yield start, self.prepared[start : start + CHUNK]
+
+    def prepare_all(self) -> list[dict[str, Any]]:
+        for _ in self.chunks():
+            pass
+        ids = [s["id"] for s in self.prepared]
+        if len(set(ids)) != len(ids):  # validation says which first; unvalidated batches get this
+            dup = next(i for i in ids if ids.count(i) > 1)
+            raise StatementRejected(f"id: statement id {dup} appears twice in the batch")
+        return self.prepared
+
+
 def store_statements(
     statements: Sequence[dict[str, Any]],
     *,
@@ -79,23 +119,18 @@ def store_statements(
     now: datetime | None = None,
     validate: bool = True,
 ) -> StoreResult:
-    """Validate and store a batch atomically; raises StatementRejected or StatementConflict."""
-    if validate:
-        try:
-            validate_batch(list(statements))
-        except ValidationError as exc:
-            raise StatementRejected(str(exc)) from None
+    """Validate and store a batch atomically; raises StatementRejected or StatementConflict.
+
+    A refused batch leaves nothing stored. A statement found invalid after earlier chunks went to the
+    database rolls the session back, with whatever else it held uncommitted (the tool's own callers
+    build valid statements; the API's request holds nothing else)."""
     now = now or datetime.now(UTC)
     stamp = iso_timestamp(now)
     stored = _parse_time(stamp)  # the column holds what the body says, to the millisecond
-    prepared = [_prepare(s, stamp, authority) for s in statements]
-    ids = [s["id"] for s in prepared]
-    if len(set(ids)) != len(ids):
-        dup = next(i for i in ids if ids.count(i) > 1)
-        raise StatementRejected(f"id: statement id {dup} appears twice in the batch")
+    batch = _Batch(list(statements), stamp, authority, validate)
     for attempt in range(_ATTEMPTS):
         try:
-            return _store(prepared, ids, client_id, stored)
+            return _store(batch, client_id, stored)
         except (IntegrityError, OperationalError) as exc:
             # A concurrent request stored one of these ids first (re-check against what it stored),
             # or PostgreSQL chose this transaction to break a lock cycle: the batch runs again whole.
@@ -111,40 +146,51 @@ def _retryable(exc: Exception) -> bool:
     return getattr(getattr(exc, "orig", None), "sqlstate", None) in _RETRY_SQLSTATES
 
 
-def _store(prepared: list[dict[str, Any]], ids: list[str], client_id: int | None, stored: datetime) -> StoreResult:
+def _store(batch: _Batch, client_id: int | None, stored: datetime) -> StoreResult:
     session = db.session()
     existing: dict[str, str] = {}
-    with unprepared(session, ids):
-        for where in among(session, Statement.id, ids):
+    wanted = batch.lookup_ids()
+    with unprepared(session, wanted):
+        for where in among(session, Statement.id, wanted):
             existing.update(session.execute(select(Statement.id, Statement.body).where(where)).all())
-    result = StoreResult(ids=ids)
-    workshops = workshop_ids(prepared, client_id)
-    new: list[tuple[dict[str, Any], int | None]] = []
-    for statement, workshop_id in zip(prepared, workshops, strict=True):
-        old = existing.get(statement["id"])
-        if old is None:
-            new.append((statement, workshop_id))
-            continue
-        if not same_content(json.loads(old), statement):
-            raise StatementConflict(statement["id"])
-        result.unchanged.append(statement["id"])
+    if existing or not batch.validate:
+        # A re-sent statement (or a batch of the tool's own): every statement is checked, and a
+        # conflict found, before anything is written, so a 409 leaves the caller's session as it was.
+        for statement in batch.prepare_all():
+            old = existing.get(statement["id"])
+            if old is not None and not same_content(json.loads(old), statement):
+                raise StatementConflict(statement["id"])
+    workshops = workshop_ids(batch.raw, client_id)
+    result = StoreResult(ids=[])
+    new: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    try:
+        with sending(session) as send:
+            # Each chunk goes to the database as soon as it is validated and built: PostgreSQL
+            # inserts it while the next one is (statement_insert.py), and the viewing time at the end.
+            for start, chunk in batch.chunks():
+                fresh = []
+                for offset, statement in enumerate(chunk, start):
+                    if statement["id"] in existing:
+                        result.unchanged.append(statement["id"])  # the same content (checked above)
+                    else:
+                        fresh.append(_row(statement, workshops[offset], client_id, stored))
+                        new.append(statement)
+                if fresh:
+                    send(fresh)
+                    rows.extend(fresh)
+            played = played_by_pair(new)
+    except StatementRejected:
+        if rows:
+            session.rollback()  # the chunks before the invalid statement are inserted
+        raise
+    result.ids = [s["id"] for s in batch.prepared]
     if not new:
         return result
-    rows: list[dict[str, Any]] = []
-    with sending(session) as send:
-        # Each chunk goes to the database as soon as it is built (statement_insert.py): PostgreSQL
-        # inserts it while the next one is built and the viewing time is worked out.
-        for start in range(0, len(new), CHUNK):
-            chunk = [_row(statement, workshop_id, client_id, stored) for statement, workshop_id in
-                     new[start : start + CHUNK]]
-            send(chunk)
-            rows.extend(chunk)
-        new_statements = [statement for statement, _ in new]
-        played = played_by_pair(new_statements)
     result.stored = [row["id"] for row in rows]
-    voided = _void_targets(new_statements)
+    voided = _void_targets(new)
     _enqueue_for_lrs(result.stored)
-    videos = update_video_progress(new_statements, played)
+    videos = update_video_progress(new, played)
     from ..grades.stale import statements_stored
 
     statements_stored(db.session(), [(r["actor_key"], r["object_id"]) for r in rows] + voided, videos)

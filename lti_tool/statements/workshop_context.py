@@ -20,18 +20,24 @@ from ..models import Workshop, XapiClient
 WORKSHOP_IRI = re.compile(r"/xapi/activities/workshop/(\d{1,10})$")
 
 
-def named_workshop(statement: dict[str, Any]) -> int | None:
-    activities = (statement.get("context") or {}).get("contextActivities") or {}
+def named_workshop(statement: Any) -> int | None:
+    """The workshop a statement's context names, if any. Safe on any decoded JSON: the intake asks
+    before the statements are validated (store.py), and an invalid one names none."""
+    context = statement.get("context") if isinstance(statement, dict) else None
+    activities = context.get("contextActivities") if isinstance(context, dict) else None
+    if not isinstance(activities, dict):
+        return None
     for kind in ("parent", "grouping"):
-        entries = activities.get(kind) or []
+        entries = activities.get(kind)
         for entry in entries if isinstance(entries, list) else [entries]:
-            found = WORKSHOP_IRI.search(str((entry or {}).get("id") or ""))
+            ident = entry.get("id") if isinstance(entry, dict) else None
+            found = WORKSHOP_IRI.search(ident) if isinstance(ident, str) else None
             if found:
                 return int(found.group(1))
     return None
 
 
-def workshop_ids(statements: Sequence[dict[str, Any]], client_id: int | None) -> list[int | None]:
+def workshop_ids(statements: Sequence[Any], client_id: int | None) -> list[int | None]:
     """The workshop of each statement, or None (not ours, unknown, or another course's)."""
     named = [named_workshop(s) for s in statements]
     wanted = {w for w in named if w is not None}

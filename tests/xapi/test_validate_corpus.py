@@ -112,6 +112,21 @@ def test_batch_refuses_duplicate_ids_and_non_arrays() -> None:
     assert info.value.path == "[1]"
 
 
+def test_a_batch_validated_in_parts_names_indexes_and_duplicates_as_a_whole() -> None:
+    """The intake validates a long batch a chunk at a time (`start`, `seen`): the paths and the
+    duplicate check are those of the whole batch."""
+    statement = valid_bases()["generic.voiding"]
+    anonymous = {key: value for key, value in statement.items() if key != "id"}
+    seen: set[str] = set()
+    validate_batch([anonymous, statement], start=0, seen=seen)
+    assert seen == {statement["id"].lower()}
+    with pytest.raises(ValidationError, match=r"^\[12\]\.id: the same statement id appears twice"):
+        validate_batch([anonymous, dict(statement, id=statement["id"].upper())], start=11, seen=seen)
+    with pytest.raises(ValidationError) as info:
+        validate_batch([anonymous, dict(anonymous, verb={"id": "played"})], start=250)
+    assert str(info.value) == "[251].verb.id: must be an IRI"
+
+
 def test_numbers_may_be_decoded_as_decimal_and_ints_may_be_huge() -> None:
     """A JSON number is a number however the web layer decodes it (float or Decimal); a huge
     integer is compared exactly, never overflowing a float."""
