@@ -15,15 +15,16 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import _patterns
+from . import _patterns, _structure
 from .validate import check_statement
 
 
 def _check_cold(statement: Any) -> object:
-    """The validator with its IRI / language-tag caches emptied first: the worst case, where no IRI
-    of the statement was seen before."""
+    """The validator with its IRI / language-tag caches and its activity memo emptied first: the worst
+    case, where no IRI or activity of the statement was seen before."""
     _patterns._good_iris.clear()
     _patterns._good_tags.clear()
+    _structure._valid_activities.clear()
     return check_statement(statement)
 
 

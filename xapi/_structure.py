@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+import orjson
+
 from ._patterns import SHA1_RE, is_iri, is_irl, is_language_tag, is_mailto
 from .errors import ValidationError, unknown_property
 
@@ -202,15 +204,38 @@ def _definition(definition: Any, path: str) -> None:
             _components(definition, key, f"{path}.{key}")
 
 
+# Activities repeat across statements (the video, its workshop, course, class and group in every
+# context): the last valid one seen per id. An activity equal to it is valid with no further check
+# (a sixth of a batch's validation, bench). Equality is sound here: it mixes only numbers (1 == 1.0
+# == True), and numbers appear in an activity only as extension values, where any JSON is allowed.
+_valid_activities: dict[str, dict[str, Any]] = {}
+_ACTIVITY_MEMO_LIMIT: Final = 10_000
+
+
 def check_activity(value: Any, path: str) -> None:
     if type(value) is not dict:
         raise ValidationError(path, "must be an Activity object")
+    ident = value.get("id")
+    if type(ident) is str and _valid_activities.get(ident) == value:
+        return
     if value.get("objectType", "Activity") != "Activity":
         raise ValidationError(path + ".objectType", "must be 'Activity'")
     if not _ACTIVITY_KEYS.issuperset(value):
         raise unknown_property(value, _ACTIVITY_KEYS, path)
-    ident = value.get("id")
     if type(ident) is not str or not is_iri(ident):
         raise ValidationError(path + ".id", "must be an IRI")
     if "definition" in value:
         _definition(value["definition"], path + ".definition")
+    _remember(ident, value)
+
+
+def _remember(ident: str, activity: dict[str, Any]) -> None:
+    """Keep a copy (the caller's statement may change after it was validated), made by orjson: a
+    fifth of copy.deepcopy's time. What orjson cannot write (integers beyond 64 bits) is not kept."""
+    try:
+        copied = orjson.loads(orjson.dumps(activity))
+    except TypeError:
+        return
+    if len(_valid_activities) >= _ACTIVITY_MEMO_LIMIT:  # bounded: a flood of distinct ids must not grow memory
+        _valid_activities.clear()
+    _valid_activities[ident] = copied
