@@ -4,7 +4,9 @@ the same run on the same statements and batches:
 
 - a real Ralph LRS (fs backend) on this machine (what an off-the-shelf LRS does);
 - the raw insert rate of the same rows into the same database: SQLAlchemy Core executemany into
-  the statements table, one transaction per batch, no HTTP, no validation (the store's limit).
+  the statements table, one transaction per batch, no HTTP, no validation (the store's limit);
+- on PostgreSQL also its bulk load, `COPY … FROM STDIN` of the same rows, one transaction per
+  batch: faster than any INSERT, so tool/COPY is the stricter measure of what is left on the table.
 
 Beside them, the intake's own work without HTTP or any database ("work"): parse each batch's body,
 validate it, write each statement's stored text and add its played segments to watched ranges.
@@ -337,6 +339,28 @@ def raw_inserter(db_url: str) -> tuple[Callable[[list[dict[str, Any]], int], flo
     return run, engine.dispose
 
 
+def raw_copier(db_url: str) -> tuple[Callable[[list[dict[str, Any]], int], float], Callable[[], None]]:
+    """(copy(rows, batch) → seconds, close): PostgreSQL's COPY FROM STDIN through psycopg, one
+    transaction per batch."""
+    import psycopg
+
+    from lti_tool.models import Statement
+
+    columns = [c.name for c in Statement.__table__.columns if c.name != "seq"]
+    sql = f"COPY {Statement.__tablename__} ({', '.join(columns)}) FROM STDIN"
+    conn = psycopg.connect(db_url.replace("postgresql+psycopg://", "postgresql://"))
+
+    def run(rows: list[dict[str, Any]], batch: int) -> float:
+        start = time.perf_counter()
+        for i in range(0, len(rows), batch):
+            with conn.transaction(), conn.cursor() as cursor, cursor.copy(sql) as copy:
+                for row in rows[i : i + batch]:
+                    copy.write_row([row[name] for name in columns])
+        return time.perf_counter() - start
+
+    return run, conn.close
+
+
 def count_statements(db_url: str) -> int:
     from sqlalchemy import create_engine, func, select
 
@@ -359,10 +383,11 @@ def _sets(tag: str) -> dict[int, list[dict[str, Any]]]:
 
 @contextmanager
 def _tool_target(kind: str, root: Path) -> Iterator[tuple[Callable[[list[Any], int], float],
-                                                          Callable[[list[Any], int], float], Callable[[], int],
-                                                          int | None]]:
-    """A served tool on a fresh `kind` database: (post(statements, batch), raw insert(rows, batch),
-    count of stored statements, the id of the client that posts); everything stopped and removed after."""
+                                                          dict[str, Callable[[list[Any], int], float]],
+                                                          Callable[[], int], int | None]]:
+    """A served tool on a fresh `kind` database: (post(statements, batch), the references by name
+    ("raw" insert, and "copy" on PostgreSQL: (rows, batch) → seconds), count of stored statements, the
+    id of the client that posts); everything stopped and removed after."""
     with database(kind, root) as url:
         server = ToolServer(url, root)
         server.migrate()
@@ -370,15 +395,20 @@ def _tool_target(kind: str, root: Path) -> Iterator[tuple[Callable[[list[Any], i
             server.add_lrs()
         session = tool_session(server)
         insert_rows, dispose = raw_inserter(url)
+        references = {"raw": insert_rows}
+        close_copier: Callable[[], None] = lambda: None  # noqa: E731
         try:
+            if kind == "postgresql":
+                references["copy"], close_copier = raw_copier(url)
             server.start()
             endpoint = server.url + "/xapi/statements"
-            yield (lambda items, batch: post_batches(session, endpoint, items, batch)), insert_rows, (
+            yield (lambda items, batch: post_batches(session, endpoint, items, batch)), references, (
                 lambda: count_statements(url)), server.client_id
             if server.proc is None or server.proc.poll() is not None:
                 raise RuntimeError(f"the tool died: {server.errors()}")
         finally:
             session.close()
+            close_copier()
             dispose()
             server.stop()
 
@@ -403,7 +433,8 @@ def _ralph_target() -> Iterator[Callable[[list[Any], int], float]]:
 
 def run() -> list[str]:
     kinds = [k for k in os.environ.get("BENCH_INGEST_DB", "sqlite,postgresql").split(",") if k]
-    sets, raw_sets = _sets("api"), _sets("raw")
+    sets = _sets("api")
+    reference_sets = {"raw": _sets("raw"), **({"copy": _sets("copy")} if "postgresql" in kinds else {})}
     size = datagen.body_bytes(sets[min(sets)])
     # Every target runs at once and they take turns slice by slice, so a burst of other work on
     # this shared machine hits all of them alike instead of one whole measurement.
@@ -415,30 +446,33 @@ def run() -> list[str]:
         # The raw rows carry the posting client's id as the tool's do (a NULL would skip the foreign
         # key check that every row the tool stores costs).
         clients: dict[str, int | None] = {}
-        raw_rows: dict[str, dict[int, list[dict[str, Any]]]] = {}
+        rows: dict[str, dict[int, list[dict[str, Any]]]] = {}  # "kind/reference" → batch → rows
         for kind in kinds:
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"yanxiu-bench-{kind}-")))
-            post, insert_rows, counter, clients[kind] = stack.enter_context(_tool_target(kind, tmp))
-            senders[f"{kind}/api"], senders[f"{kind}/raw"], counters[kind] = post, insert_rows, counter
-            raw_rows[kind] = {batch: stored_rows(items, clients[kind]) for batch, items in raw_sets.items()}
+            post, references, counter, clients[kind] = stack.enter_context(_tool_target(kind, tmp))
+            senders[f"{kind}/api"], counters[kind] = post, counter
+            for ref, insert_rows in references.items():
+                senders[f"{kind}/{ref}"] = insert_rows
+                rows[f"{kind}/{ref}"] = {batch: stored_rows(items, clients[kind])
+                                         for batch, items in reference_sets[ref].items()}
         for name, send in senders.items():  # warm: connections, caches, every worker's first request
             warm = datagen.statements(40, tag=f"warm-{name}")
             kind = name.partition("/")[0]
-            send(stored_rows(warm, clients.get(kind)) if name.endswith("/raw") else warm, 1)
+            send(stored_rows(warm, clients.get(kind)) if name in rows else warm, 1)
             if preload() and name != "work":
                 filler = datagen.statements(preload(), tag=f"preload-{name}")
-                send(stored_rows(filler, clients.get(kind)) if name.endswith("/raw") else filler, 1000)
+                send(stored_rows(filler, clients.get(kind)) if name in rows else filler, 1000)
         for batch in sorted(sets):
             part = max(batch, len(sets[batch]) // PARTS)
             for start in range(0, part * PARTS, part):
                 for name, send in senders.items():
-                    kind = name.partition("/")[0]
-                    items = (raw_rows[kind] if name.endswith("/raw") else sets)[batch][start : start + part]
+                    items = (rows[name] if name in rows else sets)[batch][start : start + part]
                     if items:
                         rates.setdefault(name, {}).setdefault(batch, []).append(len(items) / send(items, batch))
         for kind in kinds:
-            sent = sum(len(s) for s in sets.values()) + sum(len(s) for s in raw_sets.values())
-            expected = 2 * (40 + preload()) + sent
+            mine = [name for name in rows if name.startswith(kind + "/")]
+            sent = sum(len(s) for s in sets.values()) + sum(len(s) for name in mine for s in rows[name].values())
+            expected = (1 + len(mine)) * (40 + preload()) + sent
             if counters[kind]() != expected:
                 raise RuntimeError(f"{kind}: {counters[kind]()} statements stored, {expected} sent")
     best = {name: {batch: max(values) for batch, values in by_batch.items()} for name, by_batch in rates.items()}
@@ -447,18 +481,22 @@ def run() -> list[str]:
                                "lrs": int(forwarding()), "ralph_fs": ralph, "work": best["work"],
                                "all_slices": rates}
     for kind in kinds:
-        results[kind] = {"api": best[f"{kind}/api"], "raw": best[f"{kind}/raw"]}
+        results[kind] = {ref: best[f"{kind}/{ref}"] for ref in ("api", "raw", "copy") if f"{kind}/{ref}" in best}
     FIGURES.update(results)
     out = [f"xAPI ingest, POST /xapi/statements (gunicorn, 2 workers, one client; statements of "
            f"{size:,.0f} bytes: video sessions + 10 % other events; {preload():,} stored first; "
            f"{'one LRS' if forwarding() else 'no LRS'} to forward to); statements/s",
            f"  {'store':10} {'batch':>6} {'tool':>9} {'Ralph fs':>9} {'raw insert':>11} "
-           f"{'tool/Ralph':>11} {'tool/raw':>9} {'ceiling':>8}"]
+           f"{'tool/Ralph':>11} {'tool/raw':>9} {'ceiling':>8} {'COPY':>9} {'tool/COPY':>10}"]
     for kind in kinds:
         for batch in sorted(sets):
             api, raw = results[kind]["api"][batch], results[kind]["raw"][batch]
-            out.append(f"  {kind:10} {batch:>6,} {api:>9,.0f} {ralph[batch]:>9,.0f} {raw:>11,.0f} "
-                       f"{api / ralph[batch]:>10.1f}× {api / raw:>8.2f}× {ceiling(best['work'][batch], raw):>7.2f}×")
+            line = (f"  {kind:10} {batch:>6,} {api:>9,.0f} {ralph[batch]:>9,.0f} {raw:>11,.0f} "
+                    f"{api / ralph[batch]:>10.1f}× {api / raw:>8.2f}× {ceiling(best['work'][batch], raw):>7.2f}×")
+            if "copy" in results[kind]:
+                copied = results[kind]["copy"][batch]
+                line += f" {copied:>9,.0f} {api / copied:>9.2f}×"
+            out.append(line)
     work = ", ".join(f"{best['work'][b]:,.0f}/s at {b:,}" for b in sorted(sets))
     out.append(f"  the intake's own work without HTTP or database (parse, validate, stored text, viewing time): "
                f"{work}; ceiling = the tool/raw it leaves if nothing else cost anything")
