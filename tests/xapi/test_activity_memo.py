@@ -62,7 +62,8 @@ def test_what_orjson_cannot_copy_is_checked_every_time(monkeypatch: Any) -> None
 
 
 def test_the_memo_is_bounded(monkeypatch: Any) -> None:
+    monkeypatch.setattr(structure, "_valid_activities", {})  # what earlier tests left is not this test's
     monkeypatch.setattr(structure, "_ACTIVITY_MEMO_LIMIT", 5)
     for i in range(12):
         validate_statement(_statement({"id": f"https://h5p.example.cn/page/{i}"}))
-        assert len(structure._valid_activities) <= 5
+        assert 1 <= len(structure._valid_activities) <= 5
