@@ -206,7 +206,7 @@ def _definition(definition: Any, path: str) -> None:
 
 # Activities repeat across statements (the video, its workshop, course, class and group in every
 # context): the last valid one seen per id. An activity equal to it is valid with no further check
-# (a sixth of a batch's validation, bench). Equality is sound here: it mixes only numbers (1 == 1.0
+# (a third of a bench batch's validation time). Equality is sound here: it mixes only numbers (1 == 1.0
 # == True), and numbers appear in an activity only as extension values, where any JSON is allowed.
 _valid_activities: dict[str, dict[str, Any]] = {}
 _ACTIVITY_MEMO_LIMIT: Final = 10_000
