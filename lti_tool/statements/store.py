@@ -74,7 +74,7 @@ def _prepare(raw: dict[str, Any], stamp: str, authority: dict[str, Any] | None) 
 
 class _Batch:
     """The incoming statements, validated and prepared a chunk at a time as the intake reaches them,
-    and only once: a retry goes on from what is done. On PostgreSQL a chunk's INSERT is then on its
+    and only once: a retry goes on from what is done. On PostgreSQL a chunk's rows are then on their
     way while the next chunk is validated (statement_insert.py); validating the whole batch first
     left the server idle for that time, and the worker waiting for it at the end."""
 
@@ -167,7 +167,7 @@ def _store(batch: _Batch, client_id: int | None, stored: datetime) -> StoreResul
     try:
         with sending(session) as send:
             # Each chunk goes to the database as soon as it is validated and built: PostgreSQL
-            # inserts it while the next one is (statement_insert.py), and the viewing time at the end.
+            # stores it while the next one is (statement_insert.py), and the viewing time at the end.
             for start, chunk in batch.chunks():
                 fresh = []
                 for offset, statement in enumerate(chunk, start):

@@ -1,6 +1,6 @@
 """The `IN (…)` lists of a batch (`lti_tool.statements.bulk_sql`): the right rows on both
 databases, for one value and beyond one chunk; on PostgreSQL the array lookups are never prepared
-(so never run on a generic plan), while the statement INSERT still is."""
+(so never run on a generic plan), while the intake's other repeated queries still are."""
 
 from __future__ import annotations
 
@@ -100,17 +100,23 @@ def _statement() -> dict[str, Any]:
             "object": {"id": "https://h5p.example.cn/page/1"}}
 
 
+def _played(video: str) -> dict[str, Any]:
+    """A video statement: its viewing-time row is new, so each batch INSERTs one."""
+    return {**_statement(), "verb": {"id": "https://w3id.org/xapi/video/verbs/paused"}, "object": {"id": video},
+            "result": {"extensions": {"https://w3id.org/xapi/video/extensions/played-segments": "0[.]30"}}}
+
+
 @postgres_only
-def test_the_intakes_array_lookups_are_never_prepared_and_the_insert_still_is(app: Any) -> None:
+def test_the_intakes_array_lookups_are_never_prepared_and_its_other_queries_still_are(app: Any) -> None:
     """psycopg prepares a query after five runs; PostgreSQL could then keep a generic plan for the
     id lookup made while the table was small (the bench saw a sequential scan, 40–90× slower)."""
     with app.app_context():
         driver = db.session.connection().connection.driver_connection
         threshold = driver.prepare_threshold
-        for _ in range(12):
-            store_statements([_statement(), _statement()])
+        for i in range(12):
+            store_statements([_statement(), _played(f"https://h5p.example.cn/video/{i}")])
         prepared = db.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
-        assert any(s.startswith("INSERT INTO xapi_statements") for s in prepared), prepared
+        assert any(s.startswith("INSERT INTO video_progress") for s in prepared), prepared
         assert not [s for s in prepared if "ANY" in s], prepared
         assert db.session.connection().connection.driver_connection is driver  # the same session looked
         assert driver.prepare_threshold == threshold

@@ -1,5 +1,5 @@
-"""A batch's statement INSERT goes out chunk by chunk (PostgreSQL: psycopg's pipeline mode, the
-results collected at the end; statement_insert.py). Whatever goes wrong on the way is raised as
+"""A batch's statement rows go out chunk by chunk (PostgreSQL: streamed into one COPY that ends
+with the batch; statement_insert.py). Whatever goes wrong on the way is raised as
 SQLAlchemy's exception, so the intake's retry and its all-or-nothing batch hold on both databases."""
 
 from __future__ import annotations
