@@ -340,22 +340,20 @@ def raw_inserter(db_url: str) -> tuple[Callable[[list[dict[str, Any]], int], flo
 
 
 def raw_copier(db_url: str) -> tuple[Callable[[list[dict[str, Any]], int], float], Callable[[], None]]:
-    """(copy(rows, batch) → seconds, close): PostgreSQL's COPY FROM STDIN through psycopg, one
-    transaction per batch."""
+    """(copy(rows, batch) → seconds, close): PostgreSQL's COPY FROM STDIN through psycopg, the same
+    COPY and column order as the intake's (statement_insert.py), one transaction per batch."""
     import psycopg
 
-    from lti_tool.models import Statement
+    from lti_tool.statements.statement_insert import _COPY, _values
 
-    columns = [c.name for c in Statement.__table__.columns if c.name != "seq"]
-    sql = f"COPY {Statement.__tablename__} ({', '.join(columns)}) FROM STDIN"
     conn = psycopg.connect(db_url.replace("postgresql+psycopg://", "postgresql://"))
 
     def run(rows: list[dict[str, Any]], batch: int) -> float:
         start = time.perf_counter()
         for i in range(0, len(rows), batch):
-            with conn.transaction(), conn.cursor() as cursor, cursor.copy(sql) as copy:
+            with conn.transaction(), conn.cursor() as cursor, cursor.copy(_COPY) as copy:
                 for row in rows[i : i + batch]:
-                    copy.write_row([row[name] for name in columns])
+                    copy.write_row(_values(row))
         return time.perf_counter() - start
 
     return run, conn.close
