@@ -99,6 +99,8 @@ def _ifi(value: dict[str, Any], path: str, *, required: bool) -> None:
         name = ifi.get("name")
         if type(name) is not str or not name:
             raise ValidationError(here + ".name", "must be a non-empty string")
+        if "\x00" in name:  # the actor's key is a text column, and PostgreSQL's text holds no NUL
+            raise ValidationError(here + ".name", "must not contain the NUL character (U+0000)")
 
 
 def _name(value: dict[str, Any], path: str) -> None:

@@ -143,6 +143,21 @@ def test_invalid_statement_rejects_whole_batch_naming_the_field(app: Any, api: A
     assert count(app) == 0
 
 
+def test_nul_in_an_account_name_is_a_400_on_both_databases(app: Any, api: Any) -> None:
+    """PostgreSQL's text cannot hold U+0000 and the actor's key is a column: this was a 500 there
+    (and stored on SQLite); now both refuse it by name. Elsewhere (an extension's value) it is
+    kept, escaped inside the stored JSON."""
+    nul = stmt(actor={"account": {"homePage": "https://moodle.example.cn", "name": "4\u00002"}})
+    r = api.post([stmt(), nul])
+    assert r.status_code == 400
+    assert r.get_json()["message"] == "[1].actor.account.name: must not contain the NUL character (U+0000)"
+    assert count(app) == 0
+    note = "https://yanxiu.example.cn/x/note"
+    kept = stmt(result={"extensions": {note: "a\u0000b"}})
+    assert api.post([kept]).status_code == 200
+    assert api.get(statementId=kept["id"]).get_json()["result"]["extensions"][note] == "a\u0000b"
+
+
 def test_not_json_400(app: Any, api: Any) -> None:
     r = api.post(None, raw="{nope")
     assert r.status_code == 400 and "JSON" in r.get_json()["message"]
