@@ -8,7 +8,11 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert, select, text
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import String, bindparam, cast, event, insert, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import NullType
 
 from lti_tool.extensions import db
 from lti_tool.models import VideoProgress
@@ -133,3 +137,31 @@ def test_unprepared_gives_the_connection_back_as_it_was_even_after_an_error(app:
         assert driver.prepare_threshold == threshold
         with bulk_sql.unprepared(db.session(), ["a"]):  # one value: a plain `=`, prepared as usual
             assert driver.prepare_threshold == threshold
+
+
+# Text PostgreSQL can hold (no NUL), with the characters array syntax gives a meaning to.
+_TEXT = st.text(st.characters(blacklist_characters="\x00") | st.sampled_from('{}",\\ \tNUL'), max_size=12)
+
+
+@postgres_only
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(st.none() | _TEXT, max_size=8))
+def test_array_text_reads_back_as_the_same_list(app: Any, values: list[str | None]) -> None:
+    """The array parameter is written as array text here (bulk_sql.array_text): PostgreSQL must read
+    back exactly the values, whatever they hold (quotes, backslashes, braces, the word NULL)."""
+    with app.app_context():
+        param = cast(bindparam("values", bulk_sql.array_text(values), type_=NullType()), ARRAY(String()))
+        assert db.session.scalar(select(param)) == values
+
+
+@postgres_only
+def test_among_finds_values_with_array_syntax_in_them(app: Any) -> None:
+    with app.app_context():
+        odd = ['a,b', 'NULL', 'x"y', 'back\\slash', '{brace}', ' spaced ', '学员']
+        now = utcnow()
+        db.session.execute(insert(T), [{"actor_key": key, "video_id": "v", "ranges": "[]", "watched_seconds": 0,
+                                        "completed": False, "updated_at": now} for key in odd])
+        (where,) = bulk_sql.among(db.session(), T.c.actor_key, [*odd, "a", "b"])
+        assert sorted(db.session.scalars(select(T.c.actor_key).where(where))) == sorted(odd)
+        (pairs,) = bulk_sql.among_pairs(db.session(), T.c.actor_key, T.c.video_id, [(k, "v") for k in odd[:3]])
+        assert sorted(db.session.scalars(select(T.c.actor_key).where(pairs))) == sorted(odd[:3])
