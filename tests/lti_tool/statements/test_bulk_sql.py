@@ -10,9 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import String, bindparam, cast, event, insert, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.types import NullType
+from sqlalchemy import event, insert, select, text
 
 from lti_tool.extensions import db
 from lti_tool.models import VideoProgress
@@ -147,11 +145,10 @@ _TEXT = st.text(st.characters(blacklist_characters="\x00") | st.sampled_from('{}
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.lists(st.none() | _TEXT, max_size=8))
 def test_array_text_reads_back_as_the_same_list(app: Any, values: list[str | None]) -> None:
-    """The array parameter is written as array text here (bulk_sql.array_text): PostgreSQL must read
-    back exactly the values, whatever they hold (quotes, backslashes, braces, the word NULL)."""
+    """The array parameter the lookups use (bulk_sql._array, written as array text): PostgreSQL must
+    read back exactly the values, whatever they hold (quotes, backslashes, braces, the word NULL)."""
     with app.app_context():
-        param = cast(bindparam("values", bulk_sql.array_text(values), type_=NullType()), ARRAY(String()))
-        assert db.session.scalar(select(param)) == values
+        assert db.session.scalar(select(bulk_sql._array(T.c.actor_key, values))) == values
 
 
 @postgres_only
