@@ -6,8 +6,15 @@ import hashlib
 import json
 from typing import Any
 
+from ..models.statements import ACTOR_KEY_LENGTH
+
 
 def actor_key(actor: dict[str, Any]) -> str:
+    """The key as the statement and viewing-time tables hold it: cut to the column's length."""
+    return _identity(actor)[:ACTOR_KEY_LENGTH]
+
+
+def _identity(actor: dict[str, Any]) -> str:
     account = actor.get("account")
     if account:
         return f"account:{account.get('homePage')}|{account.get('name')}"
@@ -15,7 +22,7 @@ def actor_key(actor: dict[str, Any]) -> str:
         if actor.get(ifi):
             return f"{ifi}:{actor[ifi]}"
     # An anonymous group: identified by its members, order-insensitive.
-    members = sorted(actor_key(m) for m in actor.get("member") or [])
+    members = sorted(_identity(m) for m in actor.get("member") or [])
     digest = hashlib.sha256(json.dumps(members).encode()).hexdigest()
     return f"group:{digest}"
 

@@ -24,7 +24,7 @@ from xapi.segments import Segment
 from ..extensions import db
 from ..models import VideoProgress
 from ..models._types import utcnow
-from ..models.statements import ACTOR_KEY_LENGTH, OBJECT_ID_LENGTH
+from ..models.statements import OBJECT_ID_LENGTH
 from .actors import actor_key
 from .bulk_sql import among, among_pairs, unprepared
 
@@ -45,7 +45,7 @@ def played_by_pair(statements: list[dict[str, Any]]) -> Played:
             continue
         segments = played_segments(statement)
         if segments or statement["verb"]["id"] == COMPLETED:
-            pair = (actor_key(statement["actor"])[:ACTOR_KEY_LENGTH], obj["id"][:OBJECT_ID_LENGTH])
+            pair = (actor_key(statement["actor"]), obj["id"][:OBJECT_ID_LENGTH])
             grouped[pair].append((statement, segments))
     return grouped
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Statement
-from ..models.statements import ACTOR_KEY_LENGTH, OBJECT_ID_LENGTH, VERB_ID_LENGTH
+from ..models.statements import OBJECT_ID_LENGTH, VERB_ID_LENGTH
 from .actors import actor_key
 
 MAX_LIMIT = 1000
@@ -74,7 +74,7 @@ def query_statements(args: Mapping[str, str], base_path: str) -> tuple[list[str]
                 raise ValueError
         except ValueError:
             raise QueryError("agent: must be a JSON Agent object") from None
-        query = query.where(Statement.actor_key == actor_key(agent)[:ACTOR_KEY_LENGTH])
+        query = query.where(Statement.actor_key == actor_key(agent))
     if "verb" in params:
         query = query.where(Statement.verb_id == params["verb"][:VERB_ID_LENGTH])
     if "activity" in params:

@@ -23,7 +23,7 @@ from xapi import ValidationError, canonical_json, iso_timestamp, same_content, v
 
 from ..extensions import db
 from ..models import Lrs, OutboxEntry, Statement
-from ..models.statements import ACTOR_KEY_LENGTH, OBJECT_ID_LENGTH, VERB_ID_LENGTH
+from ..models.statements import OBJECT_ID_LENGTH, VERB_ID_LENGTH
 from .actors import actor_key
 from .bulk_sql import among, unprepared
 from .progress import played_by_pair, update_video_progress
@@ -208,7 +208,7 @@ def _row(statement: dict[str, Any], workshop_id: int | None, client_id: int | No
         "id": statement["id"],
         "stored": stored,
         "timestamp": _parse_time(statement["timestamp"]),
-        "actor_key": actor_key(statement["actor"])[:ACTOR_KEY_LENGTH],
+        "actor_key": actor_key(statement["actor"]),
         "verb_id": statement["verb"]["id"][:VERB_ID_LENGTH],
         "object_id": object_id[:OBJECT_ID_LENGTH] if object_id else None,
         "registration": context.get("registration"),
