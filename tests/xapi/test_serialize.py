@@ -103,10 +103,14 @@ def test_parse_json_keeps_integers_beyond_64_bits_exact() -> None:
 
 
 def test_parse_json_accepts_and_refuses_what_json_does() -> None:
-    """NaN and lone surrogates are read as `json` reads them (the validator then decides);
-    text that is not JSON raises ValueError, worded by `json`."""
+    """NaN is read as `json` reads it (the validator then decides); text that is not JSON raises
+    ValueError, worded by `json`. A lone surrogate, which `json` reads, is refused wherever it is
+    (no database here can store it); a pair of surrogates is one character."""
     assert math.isnan(parse_json(b'{"x": NaN}')["x"])
-    assert parse_json(b'"\\ud800"') == "\ud800"
+    for lone in (b'"\\ud800"', b'{"\\udc00k": 1}', b'[12345678901234567890123, ["\\ud800"]]'):
+        with pytest.raises(ValueError, match=r"a lone surrogate \('\\ud[8c]00'\) is no Unicode character"):
+            parse_json(lone)
+    assert parse_json(b'"\\ud83d\\ude00"') == "\U0001f600"
     assert canonical_json({"s": "\ud800"}) == '{"s":"\ud800"}'
     with pytest.raises(ValueError, match="Expecting"):
         parse_json(b'{"x": ')

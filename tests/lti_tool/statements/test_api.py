@@ -158,6 +158,20 @@ def test_nul_in_an_account_name_is_a_400_on_both_databases(app: Any, api: Any) -
     assert api.get(statementId=kept["id"]).get_json()["result"]["extensions"][note] == "a\u0000b"
 
 
+@pytest.mark.parametrize("where", ["account name", "extension value", "video viewer"])
+def test_a_lone_surrogate_is_a_400_on_both_databases(app: Any, api: Any, where: str) -> None:
+    """`\\ud800` escapes half a character: JSON reads it, UTF-8 cannot hold it, and it was a 500 on
+    both databases (the stored text, the actor's key, the viewing-time lookup)."""
+    name = {"account": {"homePage": "https://moodle.example.cn", "name": "SUR"}}
+    bad = {"account name": stmt(actor=name),
+           "extension value": stmt(result={"extensions": {"https://yanxiu.example.cn/x/note": "SUR"}}),
+           "video viewer": {**paused(str(uuid.uuid4()), "0[.]5"), "actor": name}}[where]
+    r = api.post(None, raw=json.dumps([stmt(), bad]).replace("SUR", "4\\ud8002"))
+    assert r.status_code == 400
+    assert r.get_json()["message"] == "body is not valid JSON: a lone surrogate ('\\ud800') is no Unicode character"
+    assert count(app) == 0
+
+
 def test_not_json_400(app: Any, api: Any) -> None:
     r = api.post(None, raw="{nope")
     assert r.status_code == 400 and "JSON" in r.get_json()["message"]
