@@ -44,6 +44,7 @@ def parse_json(raw: bytes) -> Any:
         raise ValueError(f"a lone surrogate ({exc.object[exc.start]!r}) is no Unicode character") from None
     return value
 
+
 # Set by the LRS, not by the sender: ignored when deciding whether a re-sent statement is the same
 # (xAPI 1.0.3 §2.3 "Statement Comparison Requirements").
 _LRS_FIELDS = ("stored", "authority", "version")
@@ -53,7 +54,7 @@ def canonical_json(statement: Any) -> str:
     try:
         return orjson.dumps(statement, option=orjson.OPT_SORT_KEYS).decode()
     except TypeError:
-        # Integers beyond 64 bits or lone surrogates (json.loads accepts both): orjson refuses them.
+        # Integers beyond 64 bits, or lone surrogates in the tool's own statements: orjson refuses them.
         return json.dumps(statement, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
