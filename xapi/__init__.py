@@ -18,6 +18,7 @@ Building (xapi.builders, xapi.ids, xapi.vocab)
 
 Validating (xapi.validate, xapi.errors)
     validate_statement(statement: Any, path: str = "") -> None   raises ValidationError
+    validate_actor(actor: Any, path: str = "actor") -> None      an Agent or Group alone (query filters)
     check_statement(statement: Any) -> ValidationError | None
     validate_batch(statements: Any, *, start=0, seen=None) -> None
                                                                  a JSON array; first error, path "[i].field";
@@ -56,7 +57,7 @@ from .segments import (
     video_length,
 )
 from .serialize import canonical_json, parse_json, same_content
-from .validate import check_statement, validate_batch, validate_statement
+from .validate import check_statement, validate_actor, validate_batch, validate_statement
 
 __all__ = [
     "BUILDERS",
@@ -78,6 +79,7 @@ __all__ = [
     "played_segments",
     "same_content",
     "statement_id",
+    "validate_actor",
     "validate_batch",
     "validate_statement",
     "video_length",

@@ -281,6 +281,12 @@ def _sub_statement(sub: dict[str, Any], path: str, v2: bool) -> None:
     _body(sub, path + ".", v2=v2, nested=True)
 
 
+def validate_actor(actor: Any, path: str = "actor") -> None:
+    """Raise ValidationError unless `actor` is an Agent or a Group as a statement's actor may be (the
+    `agent` filter of a statement query takes the same, xAPI 1.0.3 §2.1.3)."""
+    check_actor(actor, path)
+
+
 def validate_statement(statement: Any, path: str = "") -> None:
     """Raise ValidationError unless `statement` (a decoded JSON object) is a valid xAPI statement.
 

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from xapi import parse_json
 
 from .clients import authenticate
-from .query import QueryError, query_statements, statement_by_id
+from .query import QueryError, check_params, query_statements, statement_by_id
 from .store import StatementConflict, StatementRejected, store_statements
 
 bp = Blueprint("xapi_api", __name__, url_prefix="/xapi")
@@ -138,11 +138,17 @@ def put_statement() -> Response:
 @bp.route("/statements", methods=["GET"])
 def get_statements() -> Response:
     args = request.args
+    try:
+        check_params(args)
+    except QueryError as exc:
+        return _error(400, str(exc))
     for name in ("statementId", "voidedStatementId"):
         if name in args:
             others = set(args) - {name, "format", "attachments"}
             if others:
                 return _error(400, f"{name} cannot be combined with {', '.join(sorted(others))}")
+            if not UUID_RE.match(args[name]):
+                return _error(400, f"{name}: must be a UUID")
             found = statement_by_id(args[name], voided=name == "voidedStatementId")
             if found is None:
                 return _error(404, f"no statement with {name}={args[name]}")

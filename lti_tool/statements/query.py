@@ -6,9 +6,12 @@ import base64
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import select
+
+from xapi import ValidationError, parse_json, validate_actor
 
 from ..extensions import db
 from ..models import Statement
@@ -21,8 +24,25 @@ FILTERS = {"agent", "verb", "activity", "registration", "since", "until", "limit
            "format", "attachments", "more", "related_activities", "related_agents"}
 
 
+_MAX_SEQ = 2**63 - 1  # the sequence column's range (BIGINT; SQLite's INTEGER)
+
+
 class QueryError(ValueError):
     pass
+
+
+def check_params(args: Mapping[str, Any]) -> None:
+    """Every parameter is text a database can compare (each of these was a 500): PostgreSQL's text
+    holds no NUL, and UTF-8 no lone surrogate, which a `more` cursor's JSON can carry."""
+    for name, value in args.items():
+        if type(value) is not str:
+            raise QueryError(f"{name}: must be text")
+        if "\x00" in value:
+            raise QueryError(f"{name}: must not contain the NUL character (U+0000)")
+        try:
+            value.encode()
+        except UnicodeEncodeError as exc:
+            raise QueryError(f"{name}: a lone surrogate ({exc.object[exc.start]!r}) is no Unicode character") from None
 
 
 def statement_by_id(statement_id: str, voided: bool) -> str | None:
@@ -42,21 +62,54 @@ def _time(name: str, value: str) -> datetime:
         raise QueryError(f"{name}: not an ISO 8601 timestamp: {value!r}") from None
     if parsed.tzinfo is None:
         raise QueryError(f"{name}: timestamp needs a timezone: {value!r}")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before the year 1 in UTC
+        raise QueryError(f"{name}: outside the years 1 to 9999 in UTC: {value!r}") from None
+
+
+def _known(params: Mapping[str, Any]) -> None:
+    unknown = set(params) - FILTERS
+    if unknown:
+        raise QueryError(f"unknown query parameter(s): {', '.join(sorted(unknown))}")
+
+
+def _cursor(token: str) -> tuple[int, dict[str, str]]:
+    """The position and the filters a `more` link carries. Anyone can write one, so it is checked
+    like the query it stands for."""
+    try:
+        cursor = json.loads(base64.urlsafe_b64decode(token.encode()))
+        after, params = cursor["after"], cursor["params"]
+    except (ValueError, KeyError, TypeError):
+        raise QueryError("more: not a cursor this server issued") from None
+    if type(after) is not int or not 0 <= after <= _MAX_SEQ or type(params) is not dict or "more" in params:
+        raise QueryError("more: not a cursor this server issued")
+    try:
+        check_params(params)
+        _known(params)
+    except QueryError as exc:
+        raise QueryError(f"more: not a cursor this server issued ({exc})") from None
+    return after, params
+
+
+def _agent(value: str) -> str:
+    try:
+        agent = parse_json(value.encode())
+        validate_actor(agent, "agent")
+    except ValidationError as exc:
+        raise QueryError(str(exc)) from None
+    except ValueError as exc:
+        raise QueryError(f"agent: must be a JSON Agent or Group object ({exc})") from None
+    return actor_key(agent)
 
 
 def query_statements(args: Mapping[str, str], base_path: str) -> tuple[list[str], str, datetime]:
-    unknown = set(args) - FILTERS
-    if unknown:
-        raise QueryError(f"unknown query parameter(s): {', '.join(sorted(unknown))}")
+    """One page of statements, newest first unless `ascending`; `args` are checked by check_params."""
+    _known(args)
     params = dict(args)
     after_seq: int | None = None
     if "more" in params:
-        try:
-            cursor = json.loads(base64.urlsafe_b64decode(params.pop("more").encode()))
-            after_seq, params = int(cursor["after"]), dict(cursor["params"])
-        except (ValueError, KeyError, TypeError):
-            raise QueryError("more: not a cursor this server issued") from None
+        after_seq, params = _cursor(params.pop("more"))
     if params.get("related_activities") == "true" or params.get("related_agents") == "true":
         raise QueryError("related_activities/related_agents are not supported by this endpoint")
     try:
@@ -68,13 +121,7 @@ def query_statements(args: Mapping[str, str], base_path: str) -> tuple[list[str]
 
     query = select(Statement.seq, Statement.body).where(Statement.voided.is_(False))
     if "agent" in params:
-        try:
-            agent = json.loads(params["agent"])
-            if not isinstance(agent, dict):
-                raise ValueError
-        except ValueError:
-            raise QueryError("agent: must be a JSON Agent object") from None
-        query = query.where(Statement.actor_key == actor_key(agent))
+        query = query.where(Statement.actor_key == _agent(params["agent"]))
     if "verb" in params:
         query = query.where(Statement.verb_id == params["verb"][:VERB_ID_LENGTH])
     if "activity" in params:

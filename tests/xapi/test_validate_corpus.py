@@ -148,3 +148,18 @@ def test_non_string_keys_from_python_callers_are_rejected_cleanly() -> None:
         validate_statement(dict(statement, verb={"id": "http://x.y/v", "display": {1: "x"}}))
     with pytest.raises(ValidationError):
         validate_statement({**statement, 1: "x"})
+
+
+def test_an_actor_alone_is_checked_as_a_statement_checks_its_actor() -> None:
+    """validate_actor serves the `agent` query filter: the corpus's actors pass, and a broken one
+    fails with the path the caller names."""
+    from xapi import validate_actor
+
+    for statement in valid_bases().values():
+        validate_actor(statement["actor"])
+    group = {"objectType": "Group", "member": [{"mbox": "mailto:a@example.cn"}]}
+    validate_actor(group, "agent")
+    with pytest.raises(ValidationError, match=r"^agent\.member: must be a non-empty array"):
+        validate_actor({"objectType": "Group", "member": []}, "agent")
+    with pytest.raises(ValidationError, match=r"^agent\.account\.name: must be a non-empty string"):
+        validate_actor({"account": {"homePage": "https://x.example", "name": ""}}, "agent")

@@ -233,6 +233,69 @@ def test_query_filters_and_more_paging(app: Any, api: Any) -> None:
     assert api.get(bogus="1").status_code == 400
 
 
+def _cursor(content: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(content).encode()).decode()
+
+
+# Each of these was a 500 on one database or both: NUL, which PostgreSQL's text cannot hold; a
+# forged `more` cursor (anyone can write one); an agent that is no Agent; a time zone that moves
+# the first or last representable moment out of range; a lone surrogate a cursor's JSON can carry.
+BAD_QUERIES = [
+    ({"registration": "\x00"}, "registration: must not contain the NUL character (U+0000)"),
+    ({"verb": "http://x.example/\x00"}, "verb: must not contain the NUL character"),
+    ({"activity": "https://x.example/\x00"}, "activity: must not contain the NUL character"),
+    ({"statementId": "\x00"}, "statementId: must not contain the NUL character"),
+    ({"voidedStatementId": "x" * 5000}, "voidedStatementId: must be a UUID"),
+    ({"agent": json.dumps({"openid": "https://x.example/\x00"})}, "agent.openid: must be an IRI"),
+    ({"agent": json.dumps({"account": {"homePage": "https://x.example", "name": "\x00"}})},
+     "agent.account.name: must not contain the NUL character"),
+    ({"agent": '{"mbox": "mailto:\\ud800@x.example"}'},
+     "agent: must be a JSON Agent or Group object (a lone surrogate"),
+    ({"agent": json.dumps({"account": "42"})}, "agent.account: must be an object with homePage and name"),
+    ({"agent": json.dumps({"mbox": 5})}, "agent.mbox: must be a mailto: IRI"),
+    ({"agent": "[]"}, "agent: must be an Agent object"),
+    ({"since": "0001-01-01T00:00:00+01:00"}, "since: outside the years 1 to 9999 in UTC"),
+    ({"until": "9999-12-31T23:59:59-01:00"}, "until: outside the years 1 to 9999 in UTC"),
+    ({"more": _cursor({"after": 10**30, "params": {}})}, "more: not a cursor this server issued"),
+    ({"more": _cursor({"after": -1, "params": {}})}, "more: not a cursor this server issued"),
+    ({"more": _cursor({"after": "1", "params": {}})}, "more: not a cursor this server issued"),
+    ({"more": _cursor({"after": 1, "params": []})}, "more: not a cursor this server issued"),
+    ({"more": _cursor([1])}, "more: not a cursor this server issued"),
+    ({"more": "not base64!"}, "more: not a cursor this server issued"),
+    ({"more": _cursor({"after": 1, "params": {"agent": 5}})}, "issued (agent: must be text)"),
+    ({"more": _cursor({"after": 1, "params": {"limit": [1]}})}, "issued (limit: must be text)"),
+    ({"more": _cursor({"after": 1, "params": {"registration": "\x00"}})}, "issued (registration: must not contain"),
+    ({"more": _cursor({"after": 1, "params": {"verb": "\ud800"}})}, "issued (verb: a lone surrogate ('\\ud800')"),
+    ({"more": _cursor({"after": 1, "params": {"more": "x"}})}, "more: not a cursor this server issued"),
+    ({"more": _cursor({"after": 1, "params": {"bogus": "1"}})}, "issued (unknown query parameter(s): bogus)"),
+    ({"more": _cursor({"after": 1, "params": {}}), "bogus": "1"}, "unknown query parameter(s): bogus"),
+]
+
+
+@pytest.mark.parametrize(("params", "message"), BAD_QUERIES, ids=[str(i) for i in range(len(BAD_QUERIES))])
+def test_a_bad_query_is_a_400_naming_the_parameter(app: Any, api: Any, params: dict[str, str], message: str) -> None:
+    api.post([stmt(context={"registration": str(uuid.uuid4())})])
+    response = api.get(**params)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert message in response.get_json()["message"]
+    assert count(app) == 1  # and the store is as it was
+
+
+def test_a_cursor_the_server_issued_still_pages(api: Any) -> None:
+    """The checks on `more` let through what the server writes: every filter it kept."""
+    agent = {"objectType": "Agent", "account": {"homePage": "https://moodle.example.cn", "name": "42"}}
+    ids = [s["id"] for s in (stmt() for _ in range(3)) if api.post(s).status_code == 200]
+    filters = {"agent": json.dumps(agent), "verb": "http://adlnet.gov/expapi/verbs/experienced",
+               "since": "2000-01-01T00:00:00+08:00", "until": "2999-01-01T00:00:00Z", "ascending": "true",
+               "limit": "2"}
+    first = api.get(**filters).get_json()
+    token = first["more"].split("more=", 1)[1]
+    from urllib.parse import unquote
+
+    second = api.get(more=unquote(token)).get_json()
+    assert [s["id"] for s in first["statements"] + second["statements"]] == ids and second["more"] == ""
+
+
 def test_video_statements_update_progress_incrementally(app: Any, api: Any) -> None:
     """Statements from outside content count toward viewing time like the tool's own."""
     api.post(paused(str(uuid.uuid4()), "0[.]100"))
