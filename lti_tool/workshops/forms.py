@@ -21,6 +21,19 @@ class Text(fields.String):
         return text or None
 
 
+# Row ids are PostgreSQL `integer`; a larger number in a form was a 500 on both databases
+# (PostgreSQL: out of range; SQLite: the driver cannot bind it), and can name no row.
+MAX_ROW_ID = 2**31 - 1
+
+
+class RowId(fields.Integer):
+    """The id of a row chosen in a form (a phase, a tutor, a class…), or None when left empty."""
+
+    def __init__(self) -> None:
+        super().__init__(load_default=None, allow_none=True,
+                         validate=validate.Range(min=1, max=MAX_ROW_ID, error="不是有效的编号 / not a valid id"))
+
+
 class WorkshopSettings(Schema):
     title = Text(required=True, validate=validate.Length(min=1, max=200))
     subject = Text(load_default=None, validate=validate.Length(max=100))
@@ -50,7 +63,7 @@ class ActivityInput(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS))
     title = Text(required=True, validate=validate.Length(min=1, max=200))
     body = fields.String(load_default="", validate=validate.Length(max=50_000))
-    phase_id = fields.Integer(load_default=None, allow_none=True)
+    phase_id = RowId()
     required = fields.Boolean(load_default=False)
     video_url = Text(load_default=None, validate=validate.URL(schemes={"http", "https"}, require_tld=False))
     video_seconds = fields.Decimal(load_default=None, allow_none=True, places=3,

@@ -22,7 +22,8 @@ from ..extensions import db
 from ..models import User, WorkshopMember
 from ..models.workshops import MAX_CLASS_SIZE, MAX_COHOSTS, StudyGroup, WorkshopClass
 from .access import workshop_access
-from .forms import Text, errors_text, form_data
+from .discussion_service import small_int
+from .forms import MAX_ROW_ID, RowId, Text, errors_text, form_data
 from .registry import NavLink, register_nav
 from .roster import RosterSyncError, sync_roster
 from .roster_io import Person, Plan, RosterFileError, export_row, plan_import, read_table, to_csv, to_xlsx
@@ -42,17 +43,17 @@ class NamedInput(Schema):
 
 
 class ClassInput(NamedInput):
-    tutor_member_id = fields.Integer(load_default=None, allow_none=True)
+    tutor_member_id = RowId()
 
 
 class GroupInput(NamedInput):
-    leader_member_id = fields.Integer(load_default=None, allow_none=True)
+    leader_member_id = RowId()
 
 
 class MemberInput(Schema):
     role = fields.String(required=True, validate=validate.OneOf(("host", *ASSIGNABLE_ROLES)))
-    class_id = fields.Integer(load_default=None, allow_none=True)
-    group_id = fields.Integer(load_default=None, allow_none=True)
+    class_id = RowId()
+    group_id = RowId()
     school = Text(load_default=None, validate=validate.Length(max=200))
     town = Text(load_default=None, validate=validate.Length(max=200))
 
@@ -124,10 +125,10 @@ def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
     if value in ("", "none"):
         return None
-    try:
-        return int(value)
-    except ValueError:
-        abort(400, description=f"{name}: 应为整数 / must be a whole number")
+    number = small_int(value)
+    if number is None or not 1 <= number <= MAX_ROW_ID:  # beyond the column's range was a 500
+        abort(400, description=f"{name}: 不是有效的编号 / not a valid id")
+    return number
 
 
 def _filtered_members(workshop_id: int) -> tuple[list[WorkshopMember], int, int, dict[str, Any]]:

@@ -305,6 +305,8 @@ def test_member_form_bad_input(lti: LtiHarness) -> None:
         (learner, {"role": "participant", "class_id": "999"}, "class_id"),
         (learner, {"role": "participant", "group_id": "abc"}, "group_id"),
         (learner, {"role": "participant", "school": "校" * 201}, "school"),
+        (learner, {"role": "participant", "class_id": "9" * 30}, "class_id"),  # was a 500: no such integer
+        (learner, {"role": "participant", "group_id": str(2**31)}, "group_id"),
     ]
     for mid, data, field in cases:
         r = s.post(f"{base}/people/members/{mid}", data={"csrf_token": token, **data})
@@ -321,6 +323,32 @@ def test_member_form_bad_input(lti: LtiHarness) -> None:
     assert r.status_code == 400 and "三人行成员最多 3 位" in r.text
     assert s.get(base + "/people?page=x").status_code == 400
     assert s.get(base + "/people?status=zzz").status_code == 400
+
+
+def test_ids_beyond_the_columns_range_are_a_400_naming_the_field(lti: LtiHarness) -> None:
+    """Each of these was a 500 on both databases: PostgreSQL's integer stops at 2**31 - 1, and
+    SQLite's driver cannot bind a number beyond 64 bits."""
+    s, base, token = host_people(lti)
+    assert s.post(base + "/people/groups", data={"csrf_token": token, "name": "一组"}).status_code == 200
+    with lti.tool_app.app_context():
+        group = db.session.scalars(select(StudyGroup.id)).one()
+    before = roster_state(lti)
+    for path, data, field in [
+        ("/people/classes", {"name": "一班", "tutor_member_id": "9" * 30}, "tutor_member_id"),
+        ("/people/classes", {"name": "一班", "tutor_member_id": str(2**31)}, "tutor_member_id"),
+        (f"/people/groups/{group}", {"name": "一组", "leader_member_id": "9" * 30}, "leader_member_id"),
+        ("/activities", {"kind": "reading", "title": "读", "phase_id": "9" * 30}, "phase_id"),
+        ("/activities", {"kind": "reading", "title": "读", "phase_id": "0"}, "phase_id"),
+    ]:
+        r = s.post(base + path, data={"csrf_token": token, **data})
+        assert r.status_code == 400 and field in r.text and "not a valid id" in r.text, (path, data, r.status_code)
+    for query in ("class_id=" + "9" * 30, "group_id=" + "9" * 30, "class_id=0", "class_id=-5"):
+        r = s.get(f"{base}/people?{query}")
+        assert r.status_code == 400 and "not a valid id" in r.text, query
+    assert s.get(f"{base}/people?class_id=none").status_code == 200  # "no class" is still a filter
+    assert roster_state(lti) == before
+    with lti.tool_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
 
 
 def test_ids_of_another_workshop_are_404(lti: LtiHarness) -> None:
