@@ -14,6 +14,8 @@ The tool must do that as well as the insert, so work/(work + raw) is the most to
 if everything else cost nothing and nothing ran at the same time ("ceiling" in the table).
 
 One client sends batch after batch (no concurrency), so each figure is the cost of one request.
+Then BENCH_INGEST_CLIENTS clients (default 8; 1 skips it) post one statement per request at once,
+the shape of an evening peak, to Ralph and the tool: the whole rate and each request's latency.
 Sizes: BENCH_INGEST_STATEMENTS="1:300,100:3000,1000:6000" (statements per batch size) by default,
 each sent as three slices of which the best is reported; BENCH_INGEST_DB="sqlite,postgresql";
 BENCH_INGEST_PRELOAD=N stores N statements in every target first (the same store size for all);
@@ -32,6 +34,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +42,7 @@ from typing import Any
 import requests
 
 from . import datagen
+from .concurrent_posts import ConcurrentPoster
 
 FIGURES: dict[str, Any] = {}
 BATCHES = (1, 100, 1000)
@@ -379,13 +383,21 @@ def _sets(tag: str) -> dict[int, list[dict[str, Any]]]:
     return {b: datagen.statements(n, tag=f"{tag}{b}", seed=b) for b, n in counts().items() if b in BATCHES}
 
 
+Send = Callable[[list[Any], int], float]  # (statements or rows, batch) → seconds
+
+
+@dataclass
+class ToolTarget:
+    post: Send
+    references: dict[str, Send]  # "raw" insert, and "copy" on PostgreSQL: (rows, batch) → seconds
+    count: Callable[[], int]  # statements stored
+    client_id: int | None  # of the client that posts
+    poster: Callable[[int], ConcurrentPoster]  # clients → a poster with that many
+
+
 @contextmanager
-def _tool_target(kind: str, root: Path) -> Iterator[tuple[Callable[[list[Any], int], float],
-                                                          dict[str, Callable[[list[Any], int], float]],
-                                                          Callable[[], int], int | None]]:
-    """A served tool on a fresh `kind` database: (post(statements, batch), the references by name
-    ("raw" insert, and "copy" on PostgreSQL: (rows, batch) → seconds), count of stored statements, the
-    id of the client that posts); everything stopped and removed after."""
+def _tool_target(kind: str, root: Path) -> Iterator[ToolTarget]:
+    """A served tool on a fresh `kind` database; everything stopped and removed after."""
     with database(kind, root) as url:
         server = ToolServer(url, root)
         server.migrate()
@@ -400,8 +412,9 @@ def _tool_target(kind: str, root: Path) -> Iterator[tuple[Callable[[list[Any], i
                 references["copy"], close_copier = raw_copier(url)
             server.start()
             endpoint = server.url + "/xapi/statements"
-            yield (lambda items, batch: post_batches(session, endpoint, items, batch)), references, (
-                lambda: count_statements(url)), server.client_id
+            yield ToolTarget(lambda items, batch: post_batches(session, endpoint, items, batch), references,
+                             lambda: count_statements(url), server.client_id,
+                             lambda clients: ConcurrentPoster(endpoint, lambda: tool_session(server), clients))
             if server.proc is None or server.proc.poll() is not None:
                 raise RuntimeError(f"the tool died: {server.errors()}")
         finally:
@@ -412,7 +425,7 @@ def _tool_target(kind: str, root: Path) -> Iterator[tuple[Callable[[list[Any], i
 
 
 @contextmanager
-def _ralph_target() -> Iterator[Callable[[list[Any], int], float]]:
+def _ralph_target() -> Iterator[tuple[Send, Callable[[int], ConcurrentPoster]]]:
     import shutil
 
     from tests.fixtures.ralph_lrs import RalphServer
@@ -422,7 +435,8 @@ def _ralph_target() -> Iterator[Callable[[list[Any], int], float]]:
     try:
         ralph.start()
         endpoint = ralph.endpoint + "statements"
-        yield lambda items, batch: post_batches(session, endpoint, items, batch)
+        yield ((lambda items, batch: post_batches(session, endpoint, items, batch)),
+               lambda clients: ConcurrentPoster(endpoint, ralph_session, clients))
     finally:
         session.close()
         ralph.stop()
@@ -438,8 +452,9 @@ def run() -> list[str]:
     # this shared machine hits all of them alike instead of one whole measurement.
     rates: dict[str, dict[int, list[float]]] = {}
     with ExitStack() as stack:
-        senders: dict[str, Callable[[list[Any], int], float]] = {"ralph_fs": stack.enter_context(_ralph_target()),
-                                                                 "work": product_work}
+        ralph_post, ralph_poster = stack.enter_context(_ralph_target())
+        senders: dict[str, Send] = {"ralph_fs": ralph_post, "work": product_work}
+        posters = {"ralph_fs": ralph_poster}
         counters: dict[str, Callable[[], int]] = {}
         # The raw rows carry the posting client's id as the tool's do (a NULL would skip the foreign
         # key check that every row the tool stores costs).
@@ -447,18 +462,21 @@ def run() -> list[str]:
         rows: dict[str, dict[int, list[dict[str, Any]]]] = {}  # "kind/reference" → batch → rows
         for kind in kinds:
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"yanxiu-bench-{kind}-")))
-            post, references, counter, clients[kind] = stack.enter_context(_tool_target(kind, tmp))
-            senders[f"{kind}/api"], counters[kind] = post, counter
-            for ref, insert_rows in references.items():
+            target = stack.enter_context(_tool_target(kind, tmp))
+            senders[f"{kind}/api"], counters[kind], clients[kind] = target.post, target.count, target.client_id
+            posters[kind] = target.poster
+            for ref, insert_rows in target.references.items():
                 senders[f"{kind}/{ref}"] = insert_rows
                 rows[f"{kind}/{ref}"] = {batch: stored_rows(items, clients[kind])
                                          for batch, items in reference_sets[ref].items()}
-        stored: dict[str, int] = dict.fromkeys(kinds, 0)  # what each database was sent, to check at the end
+        # What each store was sent: each database (the tool's and the references' rows), to check
+        # at the end, and Ralph's.
+        stored: dict[str, int] = dict.fromkeys([*kinds, "ralph_fs"], 0)
 
         def timed(name: str, items: list[Any], batch: int) -> float:
-            kind = name.partition("/")[0]
-            if kind in stored:
-                stored[kind] += len(items)
+            store = name.partition("/")[0]
+            if store in stored:
+                stored[store] += len(items)
             return senders[name](items, batch)
 
         for name in senders:  # warm: connections, caches, every worker's first request
@@ -475,6 +493,7 @@ def run() -> list[str]:
                     items = (rows[name] if name in rows else sets)[batch][start : start + part]
                     if items:
                         rates.setdefault(name, {}).setdefault(batch, []).append(len(items) / timed(name, items, batch))
+        concurrent = _concurrent(posters, stored)
         for kind in kinds:
             if counters[kind]() != stored[kind]:
                 raise RuntimeError(f"{kind}: {counters[kind]()} statements stored, {stored[kind]} sent")
@@ -482,7 +501,7 @@ def run() -> list[str]:
     ralph = best["ralph_fs"]
     results: dict[str, Any] = {"statement_bytes": round(size), "counts": counts(), "preload": preload(),
                                "lrs": int(forwarding()), "ralph_fs": ralph, "work": best["work"],
-                               "all_slices": rates}
+                               "all_slices": rates, "concurrent": concurrent}
     for kind in kinds:
         results[kind] = {ref: best[f"{kind}/{ref}"] for ref in ("api", "raw", "copy") if f"{kind}/{ref}" in best}
     FIGURES.update(results)
@@ -500,9 +519,66 @@ def run() -> list[str]:
                 copied = results[kind]["copy"][batch]
                 line += f" {copied:>9,.0f} {api / copied:>9.2f}×"
             out.append(line)
+    out += _concurrent_lines(concurrent, {kind: results[kind]["api"].get(1) for kind in kinds})
     work = ", ".join(f"{best['work'][b]:,.0f}/s at {b:,}" for b in sorted(sets))
     out.append(f"  the intake's own work without HTTP or database (parse, validate, stored text, viewing time): "
                f"{work}; ceiling = the tool/raw it leaves if nothing else cost anything")
+    return out
+
+
+def concurrent_clients() -> int:
+    return int(os.environ.get("BENCH_INGEST_CLIENTS", "8"))
+
+
+def _concurrent(posters: dict[str, Callable[[int], ConcurrentPoster]], stored: dict[str, int]) -> dict[str, Any]:
+    """One statement per request from several clients at once, each target in turn slice by slice
+    (as above); the best slice's rate, and every request's latency."""
+    clients = concurrent_clients()
+    if clients < 2:
+        return {}
+    # As many as one client sent one at a time above: Ralph takes ~10 a second at this store size.
+    statements = datagen.statements(counts().get(1, DEFAULT_COUNTS[1]), tag="concurrent", seed=7)
+    held = dict(stored)  # statements (or rows) in each store before
+    rates: dict[str, list[float]] = {}
+    opened = {name: make(clients) for name, make in posters.items()}
+    try:
+        warm = datagen.statements(clients * 2, tag="concurrent-warm")
+        for name, poster in opened.items():  # every client's connection, every worker
+            poster.post(warm)
+            poster.latencies.clear()
+            if name in stored:
+                stored[name] += len(warm)
+        part = len(statements) // PARTS
+        for start in range(0, part * PARTS, part):
+            for name, poster in opened.items():
+                items = statements[start : start + part]
+                rates.setdefault(name, []).append(len(items) / poster.post(items))
+                if name in stored:
+                    stored[name] += len(items)
+        figures = {name: {"per_s": max(rates[name]), "slices": rates[name], **poster.summary()}
+                   for name, poster in opened.items()}
+        return {"clients": clients, "held": held, **figures}
+    finally:
+        for poster in opened.values():
+            poster.close()
+
+
+def _concurrent_lines(figures: dict[str, Any], alone: dict[str, float | None]) -> list[str]:
+    if not figures:
+        return []
+    ralph = figures["ralph_fs"]
+    # Ralph's fs backend reads its files on every request, so its rate falls as its store grows:
+    # the comparison holds at this store size, not at an empty store (BENCH_INGEST_PRELOAD above).
+    held = figures["held"]
+    out = [f"  one statement per request from {figures['clients']} clients at once (an evening peak's shape), "
+           f"after the above: Ralph fs holding {held['ralph_fs']:,} statements {ralph['per_s']:,.0f}/s "
+           f"(p50 {ralph['p50_ms']:.1f} ms, p95 {ralph['p95_ms']:.1f} ms); each tool's database holding the same "
+           f"and the references' rows ({', '.join(f'{held[kind]:,}' for kind in alone)} rows)"]
+    for kind, one in alone.items():
+        tool = figures[kind]
+        out.append(f"    {kind:10} tool {tool['per_s']:,.0f}/s (p50 {tool['p50_ms']:.1f} ms, "
+                   f"p95 {tool['p95_ms']:.1f} ms) = {tool['per_s'] / ralph['per_s']:.1f}× Ralph"
+                   + (f", {tool['per_s'] / one:.1f}× the tool's rate with one client" if one else ""))
     return out
 
 
