@@ -6,7 +6,6 @@ each request's latency as the client saw it."""
 from __future__ import annotations
 
 import json
-import statistics
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -14,10 +13,7 @@ from typing import Any
 
 import requests
 
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+from .timing import latency_ms
 
 
 class ConcurrentPoster:
@@ -51,8 +47,7 @@ class ConcurrentPoster:
 
     def summary(self) -> dict[str, float]:
         """p50 and p95 of every request so far, in milliseconds."""
-        return {"p50_ms": 1000 * statistics.median(self.latencies),
-                "p95_ms": 1000 * percentile(self.latencies, 0.95), "requests": len(self.latencies)}
+        return {**latency_ms(self.latencies), "requests": len(self.latencies)}
 
     def close(self) -> None:
         for session in self.sessions:

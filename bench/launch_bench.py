@@ -33,6 +33,7 @@ from typing import Any
 import requests
 
 from .ingest_bench import ToolServer, database, free_port
+from .timing import latency_ms
 
 FIGURES: dict[str, Any] = {}
 PAGE_FIGURES: dict[str, Any] = {}
@@ -61,14 +62,8 @@ def _serve_platform(port: int, tool_url: str) -> None:
     make_server("127.0.0.1", port, app, threaded=True).serve_forever()
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def _summary(times: list[float], wall: float) -> dict[str, float]:
-    return {"p50_ms": 1000 * statistics.median(times), "p95_ms": 1000 * _percentile(times, 0.95),
-            "per_s": len(times) / wall, "n": len(times)}
+    return {**latency_ms(times), "per_s": len(times) / wall, "n": len(times)}
 
 
 def _launch_once(platform_url: str, user: str) -> tuple[float, float, float]:
@@ -348,11 +343,9 @@ def run_pages() -> list[str]:
         figures: dict[str, Any] = {"members": members, "first_grade_view_s": first_grades}
         for label, session, page_url in pages:
             times, body = _page_times(session, page_url, repeat)
-            figures[label] = {"p50_ms": 1000 * statistics.median(times), "p95_ms": 1000 * _percentile(times, 0.95),
-                              "bytes": len(body), "gzip_bytes": len(gzip.compress(body))}
+            figures[label] = {**latency_ms(times), "bytes": len(body), "gzip_bytes": len(gzip.compress(body))}
         player, answer = _player_times(learner.session, f"{base}/a/{video_id}", repeat)
-        figures[PLAYER] = {"p50_ms": 1000 * statistics.median(player), "p95_ms": 1000 * _percentile(player, 0.95),
-                           "bytes": len(answer), "gzip_bytes": len(gzip.compress(answer)),
+        figures[PLAYER] = {**latency_ms(player), "bytes": len(answer), "gzip_bytes": len(gzip.compress(answer)),
                            "events_per_s": PLAYER_EVENTS / statistics.median(player)}
         pages.append((PLAYER, learner.session, ""))
     PAGE_FIGURES.update(figures)
