@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from ..fixtures.lti import LtiHarness, lti_harness
-from .workshops.test_pages import csrf
+from .workshops.test_people import host_people
 
 MESSAGE = "must not contain the NUL character (U+0000)"
 
@@ -21,13 +20,6 @@ MESSAGE = "must not contain the NUL character (U+0000)"
 def lti(database_url: str, tmp_path: Path) -> Iterator[LtiHarness]:
     with lti_harness(database_url, tmp_path / "instance") as harness:
         yield harness
-
-
-def _host(lti: LtiHarness) -> tuple[Any, str, str]:
-    """The host's session, workshop URL and CSRF token."""
-    host = lti.driver()
-    base = host.launch("maxiaoyan").url.rstrip("/")
-    return host.session, base, csrf(host.session.get(base + "/setup").text)
 
 
 def _post_urls(lti: LtiHarness, workshop_id: int) -> list[str]:
@@ -47,7 +39,7 @@ def test_every_form_refuses_nul_and_stores_nothing(lti: LtiHarness) -> None:
     from lti_tool.extensions import db
     from lti_tool.models import WorkshopClass
 
-    session, base, token = _host(lti)
+    session, base, token = host_people(lti, sync=False)
     workshop_id = int(base.rsplit("/", 1)[1])
     urls = _post_urls(lti, workshop_id)
     assert f"/w/{workshop_id}/people/classes" in urls and "/lti/launch" in urls and len(urls) > 30
@@ -66,7 +58,7 @@ def test_every_form_refuses_nul_and_stores_nothing(lti: LtiHarness) -> None:
 
 
 def test_nul_in_a_query_parameter_a_field_name_or_a_file_name(lti: LtiHarness) -> None:
-    session, base, token = _host(lti)
+    session, base, token = host_people(lti, sync=False)
     r = session.get(f"{base}/people", params={"q": "王\x00"})
     assert r.status_code == 400 and "q: 不能含有空字符" in r.text
     r = session.post(f"{base}/people/classes", data={"csrf_token": token, "na\x00me": "一班"})
