@@ -99,10 +99,12 @@ class OutboxEntry(db.Model):  # type: ignore[name-defined,misc]
     Keyed by (LRS, statement) and without foreign keys, because it is written once for every
     statement stored: PostgreSQL checks a foreign key row by row, and the two checks and the
     surrogate id's index were 10 of the 15.6 ms the intake spent here per 1,000 statements
-    (migration 0012). Nothing is lost by it: rows are only made by INSERT … SELECT from the LRS and
-    statement tables, so they point at rows that exist; neither table has its rows deleted (an LRS is
-    removed by deactivating it and dropping its outbox rows, and statements are immutable); and
-    the forwarder joins the statement, so it could never send one that is not there.
+    (migration 0012). Nothing is lost by it: rows are only made by INSERT … SELECT from the LRS table
+    and the statements just inserted, so they point at rows that exist; neither table has its rows
+    deleted (an LRS is removed by deactivating it and dropping its outbox rows, and statements are
+    immutable: the intake takes back a refused batch's rows, with their outbox rows, only inside the
+    transaction that inserted them); and the forwarder joins the statement, so it could never send
+    one that is not there.
     """
 
     __tablename__ = "xapi_outbox"

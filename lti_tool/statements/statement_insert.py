@@ -12,6 +12,10 @@ of 1,000 was 22 ms against 6 for the text format): nothing overlaps, the batch t
 Errors are raised as SQLAlchemy's, as if an INSERT had gone through it, so the intake's retry sees
 the same exceptions on both databases (a unique violation is an IntegrityError).
 
+A small batch (store.py's SMALL_BATCH) goes another way on PostgreSQL: one INSERT … ON CONFLICT DO
+NOTHING that also queues the outbox rows (`insert_new`). With few rows there is nothing to overlap,
+and the round trips the COPY needs around it cost more than the rows.
+
 Elsewhere (SQLite, which runs inside this process) each chunk is inserted as it comes.
 """
 
@@ -26,7 +30,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from ..models import Statement
+from ..models import Lrs, OutboxEntry, Statement
 
 CHUNK = 250  # rows validated, then sent, at a time: four chunks for a batch of 1,000 (two overlapped less)
 _TABLE = Statement.__table__
@@ -63,3 +67,33 @@ def sending(session: Session) -> Iterator[Send]:
     except psycopg.Error as exc:
         # IntegrityError for an id a concurrent batch stored first, OperationalError for a lock cycle…
         raise DBAPIError.instance(_COPY, None, exc, psycopg.Error) from exc
+
+
+
+# The models' table and column names: no input is ever part of this text.
+_INSERT_NEW = (
+    f"WITH ins AS (INSERT INTO {_TABLE.name} ({', '.join(_COLUMNS)}) VALUES {{rows}}"  # noqa: S608
+    " ON CONFLICT (id) DO NOTHING RETURNING seq, id),"
+    f" queued AS (INSERT INTO {OutboxEntry.__tablename__} (lrs_id, statement_seq)"
+    f" SELECT lrs.id, ins.seq FROM {Lrs.__tablename__} lrs CROSS JOIN ins WHERE lrs.active"
+    " ORDER BY lrs.id, ins.seq)"
+    " SELECT id FROM ins"
+)
+_PLACEHOLDERS = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+
+
+def _insert_new_sql(count: int) -> str:
+    """`insert_new`'s statement for `count` rows: psycopg prepares it once it has run five times
+    (one text per batch size, and small batches come in few sizes)."""
+    return _INSERT_NEW.format(rows=", ".join([_PLACEHOLDERS] * count))
+
+
+def insert_new(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """PostgreSQL, for a small batch: insert the rows whose id is not stored yet, and their outbox
+    rows (one per active LRS), in one statement; returns the ids inserted. A row whose id is stored
+    is skipped, also when a concurrent transaction stored it first (this one then waits for its
+    commit). One round trip instead of three (the id lookup, the COPY, the outbox INSERT … SELECT):
+    for a batch of one statement that was a quarter of the request's time."""
+    params = tuple(value for row in rows for value in _values(row))
+    inserted = session.connection().exec_driver_sql(_insert_new_sql(len(rows)), params)
+    return {ident for (ident,) in inserted}

@@ -5,6 +5,11 @@
 - a voiding statement marks its target voided (a voiding statement itself cannot be voided);
 - every stored statement gets an outbox row per active LRS in the same transaction, and video
   statements update the learner's watched ranges, so nothing is lost between the two.
+
+Two ways to the same rows: a batch of up to SMALL_BATCH statements on PostgreSQL (one statement
+per request, the usual shape of content reporting) is inserted first with one statement that skips
+stored ids and queues the outbox rows, and its re-sent statements are compared afterwards; larger
+batches, and every batch on SQLite, look their ids up first and stream the rows (statement_insert.py).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, true, update
+from sqlalchemy import delete, insert, select, true, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from xapi import ValidationError, canonical_json, iso_timestamp, same_content, validate_batch
@@ -26,8 +31,8 @@ from ..models import Lrs, OutboxEntry, Statement
 from ..models.statements import OBJECT_ID_LENGTH, VERB_ID_LENGTH
 from .actors import actor_key
 from .bulk_sql import among, unprepared
-from .progress import played_by_pair, update_video_progress
-from .statement_insert import CHUNK, sending
+from .progress import Played, played_by_pair, update_video_progress
+from .statement_insert import CHUNK, insert_new, sending
 from .workshop_context import workshop_ids
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
@@ -146,8 +151,17 @@ def _retryable(exc: Exception) -> bool:
     return getattr(getattr(exc, "orig", None), "sqlstate", None) in _RETRY_SQLSTATES
 
 
+# Up to this many statements, a batch on PostgreSQL is inserted with one statement that
+# skips stored ids (_store_small); above it the COPY, which overlaps validation with the insert,
+# wins. Per batch in process (PostgreSQL, bench statements): 1 row 2.8 ms against 3.7, 10 rows 5.2
+# against 6.4, 30 rows 7.0 against 8.7, 50 rows 9.4 against 9.7, 100 rows 14.1 against 13.5.
+SMALL_BATCH = 50
+
+
 def _store(batch: _Batch, client_id: int | None, stored: datetime) -> StoreResult:
     session = db.session()
+    if len(batch.raw) <= SMALL_BATCH and session.get_bind().dialect.name == "postgresql":
+        return _store_small(batch, client_id, stored)
     existing: dict[str, str] = {}
     wanted = batch.lookup_ids()
     with unprepared(session, wanted):
@@ -188,8 +202,52 @@ def _store(batch: _Batch, client_id: int | None, stored: datetime) -> StoreResul
     if not new:
         return result
     result.stored = [row["id"] for row in rows]
-    voided = _void_targets(new)
     _enqueue_for_lrs(result.stored)
+    return _finish(result, new, rows, played)
+
+
+def _store_small(batch: _Batch, client_id: int | None, stored: datetime) -> StoreResult:
+    """A small batch on PostgreSQL: insert what is new first (one round trip), then compare the
+    re-sent statements with what is stored."""
+    session = db.session()
+    prepared = batch.prepare_all()
+    workshops = workshop_ids(batch.raw, client_id)
+    rows = [_row(statement, workshops[i], client_id, stored) for i, statement in enumerate(prepared)]
+    session.flush()  # the caller's pending rows first, as the other path's lookup flushes them
+    inserted = insert_new(session, rows)
+    result = StoreResult(ids=[s["id"] for s in prepared])
+    resent = [s for s in prepared if s["id"] not in inserted]
+    if resent:
+        old = dict(session.execute(select(Statement.id, Statement.body)
+                                   .where(Statement.id.in_([s["id"] for s in resent]))).all())
+        for statement in resent:
+            if not same_content(json.loads(old[statement["id"]]), statement):
+                _take_back(inserted)
+                raise StatementConflict(statement["id"])
+            result.unchanged.append(statement["id"])
+    new = [s for s in prepared if s["id"] in inserted]
+    if not new:
+        return result
+    rows = [row for row in rows if row["id"] in inserted]
+    result.stored = [row["id"] for row in rows]
+    return _finish(result, new, rows, played_by_pair(new))
+
+
+def _take_back(ids: set[str]) -> None:
+    """Delete the statements this transaction just inserted, and their outbox rows: a 409 stores
+    nothing of its batch, and leaves the caller's session as it was (statements.events goes on in
+    it). Nobody else ever saw these rows, so statements stay immutable for everyone else."""
+    if not ids:
+        return
+    session = db.session()
+    seqs = select(Statement.seq).where(Statement.id.in_(sorted(ids)))
+    session.execute(delete(OutboxEntry).where(OutboxEntry.statement_seq.in_(seqs)))
+    session.execute(delete(Statement).where(Statement.id.in_(sorted(ids))))
+
+
+def _finish(result: StoreResult, new: list[dict[str, Any]], rows: list[dict[str, Any]], played: Played) -> StoreResult:
+    """After the statements' rows and outbox rows: voiding, viewing time, stale grades, commit."""
+    voided = _void_targets(new)
     videos = update_video_progress(new, played)
     from ..grades.stale import statements_stored
 
