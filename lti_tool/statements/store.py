@@ -83,8 +83,8 @@ class _Batch:
     way while the next chunk is validated (statement_insert.py); validating the whole batch first
     left the server idle for that time, and the worker waiting for it at the end."""
 
-    def __init__(self, raw: list[Any], stamp: str, authority: dict[str, Any] | None, validate: bool) -> None:
-        self.raw, self._stamp, self._authority, self.validate = raw, stamp, authority, validate
+    def __init__(self, raw: list[Any], stamp: str, authority: dict[str, Any] | None) -> None:
+        self.raw, self._stamp, self._authority = raw, stamp, authority
         self.prepared: list[dict[str, Any]] = []
         self._seen: set[str] = set()  # the ids validated so far (validate_batch's duplicate check)
 
@@ -98,21 +98,16 @@ class _Batch:
         for start in range(0, len(self.raw), CHUNK):
             if start >= len(self.prepared):
                 part = self.raw[start : start + CHUNK]
-                if self.validate:
-                    try:
-                        validate_batch(part, start=start, seen=self._seen)
-                    except ValidationError as exc:
-                        raise StatementRejected(str(exc)) from None
+                try:
+                    validate_batch(part, start=start, seen=self._seen)  # duplicate ids too, across chunks
+                except ValidationError as exc:
+                    raise StatementRejected(str(exc)) from None
                 self.prepared.extend(_prepare(s, self._stamp, self._authority) for s in part)
             yield start, self.prepared[start : start + CHUNK]
 
     def prepare_all(self) -> list[dict[str, Any]]:
         for _ in self.chunks():
             pass
-        ids = [s["id"] for s in self.prepared]
-        if len(set(ids)) != len(ids):  # validation says which first; unvalidated batches get this
-            dup = next(i for i in ids if ids.count(i) > 1)
-            raise StatementRejected(f"id: statement id {dup} appears twice in the batch")
         return self.prepared
 
 
@@ -122,7 +117,6 @@ def store_statements(
     client_id: int | None = None,
     authority: dict[str, Any] | None = None,
     now: datetime | None = None,
-    validate: bool = True,
 ) -> StoreResult:
     """Validate and store a batch atomically; raises StatementRejected or StatementConflict.
 
@@ -132,7 +126,7 @@ def store_statements(
     now = now or datetime.now(UTC)
     stamp = iso_timestamp(now)
     stored = _parse_time(stamp)  # the column holds what the body says, to the millisecond
-    batch = _Batch(list(statements), stamp, authority, validate)
+    batch = _Batch(list(statements), stamp, authority)
     for attempt in range(_ATTEMPTS):
         try:
             return _store(batch, client_id, stored)
@@ -167,9 +161,9 @@ def _store(batch: _Batch, client_id: int | None, stored: datetime) -> StoreResul
     with unprepared(session, wanted):
         for where in among(session, Statement.id, wanted):
             existing.update(session.execute(select(Statement.id, Statement.body).where(where)).all())
-    if existing or not batch.validate:
-        # A re-sent statement (or a batch of the tool's own): every statement is checked, and a
-        # conflict found, before anything is written, so a 409 leaves the caller's session as it was.
+    if existing:
+        # A re-sent statement: every statement is checked, and a conflict found, before anything is
+        # written, so a 409 leaves the caller's session as it was.
         for statement in batch.prepare_all():
             old = existing.get(statement["id"])
             if old is not None and not same_content(json.loads(old), statement):
