@@ -69,7 +69,6 @@ def sending(session: Session) -> Iterator[Send]:
         raise DBAPIError.instance(_COPY, None, exc, psycopg.Error) from exc
 
 
-
 # The models' table and column names: no input is ever part of this text.
 _INSERT_NEW = (
     f"WITH ins AS (INSERT INTO {_TABLE.name} ({', '.join(_COLUMNS)}) VALUES {{rows}}"  # noqa: S608
