@@ -148,7 +148,8 @@ def _retryable(exc: Exception) -> bool:
 # Up to this many statements, a batch on PostgreSQL is inserted with one statement that
 # skips stored ids (_store_small); above it the COPY, which overlaps validation with the insert,
 # wins. Per batch in process (PostgreSQL, bench statements): 1 row 2.8 ms against 3.7, 10 rows 5.2
-# against 6.4, 30 rows 7.0 against 8.7, 50 rows 9.4 against 9.7, 100 rows 14.1 against 13.5.
+# against 6.4, 30 rows 7.0 against 8.7, 50 rows 9.3–9.5 against 9.6–9.9, 100 rows 13.8–14.9 against
+# 13.0–14.1 (two to three runs each).
 SMALL_BATCH = 50
 
 
