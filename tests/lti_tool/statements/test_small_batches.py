@@ -134,3 +134,30 @@ def test_the_same_batch_from_several_clients_at_once_is_stored_once(app: Any) ->
     assert sorted(answers) == [[]] + [sorted(s["id"] for s in batch)] * 3
     assert len(rows) == len(batch) and len(owed) == len(batch)
     assert [p[4] for p in progress] == [30] * 5  # five (learner, video) pairs, each 30 s once, not 4 × 30
+
+
+def test_the_same_new_statements_in_opposite_orders_at_once_are_all_stored_once(app: Any) -> None:
+    """Two senders with the same new statements in opposite orders: on PostgreSQL each insert may
+    wait for the other's, a lock cycle PostgreSQL breaks by failing one (40P01); that batch runs
+    again and finds the other's rows the same. Both answer, and every statement is stored once."""
+    with app.app_context():
+        _lrs(True)
+    for _ in range(3):
+        batch = [_statement(i) for i in range(10)]
+        start, answers = threading.Barrier(2), []
+
+        def send(statements: list[dict[str, Any]], start: threading.Barrier = start,
+                 answers: list[list[str]] = answers) -> None:
+            with app.app_context():
+                start.wait()
+                answers.append(store_statements([dict(s) for s in statements]).ids)
+
+        threads = [threading.Thread(target=send, args=(order,)) for order in (batch, batch[::-1])]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(map(sorted, answers)) == [sorted(s["id"] for s in batch)] * 2
+    with app.app_context():
+        rows, owed, _ = _stored()
+    assert len(rows) == 30 and len(owed) == 30
