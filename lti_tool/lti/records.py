@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Course, Membership, Platform, ResourceLink, User
@@ -13,6 +14,9 @@ from .errors import LtiError
 from .roles import map_roles
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+# A first launch that loses a race (another user's first launch into the same new course, or a
+# double click) finds the winner's rows on the next attempt: the winner commits them together.
+ATTEMPTS = 3
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 
@@ -40,6 +44,19 @@ def _get_or_create(model: Any, defaults: dict[str, Any] | None = None, **keys: A
 
 
 def record_launch(platform: Platform, claims: dict[str, Any]) -> LaunchRecord:
+    """Upsert the launch's rows and commit. Rows another launch created meanwhile (a unique
+    constraint refuses the second copy) are found on the next attempt instead of answering 500."""
+    for attempt in range(ATTEMPTS):
+        try:
+            return _record_launch(platform, claims)
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _record_launch(platform: Platform, claims: dict[str, Any]) -> LaunchRecord:
     roles = claims.get(CLAIM + "roles") or []
     role = map_roles(roles)
     if role is None:

@@ -8,7 +8,7 @@ from flask import Blueprint, redirect, session, url_for
 
 from ..lti.records import LaunchRecord
 from ..lti.views import ROLE_LABELS, default_landing
-from .membership import member_for_launch, workshop_for_launch
+from .membership import workshop_and_member
 from .registry import nav_for
 
 bp = Blueprint("workshop", __name__, url_prefix="/w")
@@ -29,10 +29,10 @@ def role_label(role: str) -> str:
 
 def workshop_landing(record: LaunchRecord) -> Any:
     """After a resource-link launch: into the workshop of that link."""
-    workshop = workshop_for_launch(record)
-    if workshop is None:
+    found = workshop_and_member(record)
+    if found is None:
         return default_landing(record)
-    member = member_for_launch(workshop, record)
+    workshop, member = found
     from xapi import ActivityRef, vocab
 
     from .roster import sync_on_host_launch
