@@ -47,5 +47,17 @@ def run_demo(host: str, port: int) -> None:
         "  Pick a person on the development LMS page to launch as host, tutor or participant.\n"
     )
     # One process, several threads: the development LMS keeps its state in memory.
-    run_gunicorn(host=host, port=port, workers=1, threads=8, factory=create_app, forwarder_thread=True,
-                 accesslog=None)
+    run_gunicorn(host=host, port=port, workers=1, threads=8, factory=create_app, accesslog=None,
+                 post_worker_init=lambda worker: _worker_init(worker, base))
+
+
+def _worker_init(worker: object, base: str) -> None:
+    """The forwarder, as in every embedded run, then the demo workshop's set-up in the background
+    (it launches through the development LMS, which lives in this worker)."""
+    import threading
+
+    from .demo_seed import seed_when_serving
+    from .server import _start_forwarder_thread
+
+    _start_forwarder_thread(worker)
+    threading.Thread(target=seed_when_serving, args=(base, click.echo), name="demo-seed", daemon=True).start()

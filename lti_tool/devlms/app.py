@@ -8,7 +8,7 @@ from typing import Literal
 
 from flask import Flask, Response, jsonify, request
 
-from . import ags, auth, deeplink, pages, registration, services
+from . import ags, auth, deeplink, media, pages, registration, services
 from .config import PlatformConfig
 from .state import PlatformState
 
@@ -55,6 +55,6 @@ def create_platform_app(config: PlatformConfig, purpose: Purpose = "test") -> Fl
                                       resp.status_code))
         return resp
 
-    for module in (pages, auth, services, ags, deeplink, registration):
+    for module in (pages, auth, services, ags, deeplink, registration, media):
         app.register_blueprint(module.make_blueprint(config), url_prefix=config.url_prefix or None)
     return app

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from lti_tool.demo_seed import seed_first_workshop
 from lti_tool.devlms import LaunchDriver
 
 from ..conftest import make_app
@@ -50,10 +51,34 @@ def test_demo_launches_every_role(tmp_path: Path) -> None:
         admin = LaunchDriver(base + "/devlms")
         admin.launch("linhai")
         assert admin.session.get(base + "/program/", timeout=10).status_code == 200
+        seeded = _seeded_home(learner, workshop)
+        assert seed_first_workshop(base) is None  # set up once: a second run adds nothing
+        assert _seeded_home(learner, workshop) == seeded
+        lesson = requests.get(base + "/devlms/media/lesson.wav", headers={"Range": "bytes=0-43"}, timeout=5)
+        assert lesson.status_code == 206 and lesson.content.startswith(b"RIFF")
     finally:
         proc.terminate()
         output = proc.communicate(timeout=20)[0]
     assert f"{base}/devlms/" in output  # the printed URL
+    assert f"演示工作坊已设置 / demo workshop set up: {workshop}/" in output
+
+
+def _seeded_home(driver: LaunchDriver, workshop: str) -> list[str]:
+    """The participant's home once the demo has set its workshop up (in the background, within
+    seconds of starting): the phases and activities it lists, in order."""
+    deadline = time.monotonic() + 30
+    while True:
+        home = driver.session.get(workshop + "/", timeout=10).text
+        home = home[home.find("<h2>第一阶段"):]  # the phases, not the "next step" link above them
+        listed = re.findall(r"<h2>(第[一二]阶段：[^<]+?)\s*<|>((?:课例|阅读|研讨|作业|线下集中研修)：[^<]+)</a>", home)
+        if listed or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    found = [phase or activity for phase, activity in listed]
+    assert found == ["第一阶段：课例学习", "课例：《分数的初步认识》", "阅读：课程标准中的“数与代数”",
+                     "第二阶段：研讨与实践", "研讨：如何设计有层次的课堂提问", "作业：提交一份单元教学设计",
+                     "线下集中研修：同课异构观摩"], found
+    return found
 
 
 def test_production_has_no_development_lms(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
