@@ -1,15 +1,13 @@
 """The video player in headless Chromium with the network cut and restored: no statement lost,
 none duplicated (issue xAPI §3, "tests that must exist").
 
-The media is a WAV made with the standard library (Chromium's <video> plays audio-only files, and
-their time line, events and seeking behave like a video's); Debian's Chromium, driven by Playwright.
+The media is a silent WAV, the demo's sample lesson (lti_tool/devlms/media.py: Chromium's <video>
+plays audio-only files, and their time line, events and seeking behave like a video's); Debian's
+Chromium, driven by Playwright.
 """
 
 from __future__ import annotations
 
-import io
-import struct
-import wave
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +17,7 @@ import pytest
 from flask import Flask, Response, request
 from sqlalchemy import select
 
+from lti_tool.devlms.media import silent_wav
 from lti_tool.extensions import db
 from lti_tool.models import Activity, Statement, VideoProgress
 
@@ -30,16 +29,6 @@ pytestmark = pytest.mark.browser
 SECONDS = 30
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
-
-
-def silent_wav(seconds: int) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(1)
-        w.setframerate(8000)
-        w.writeframes(struct.pack("B", 128) * 8000 * seconds)
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
