@@ -6,17 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Course, Membership, Platform, ResourceLink, User
 from .errors import LtiError
+from .first_launch import retried_on_race
 from .roles import map_roles
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
-# A first launch that loses a race (another user's first launch into the same new course, or a
-# double click) finds the winner's rows on the next attempt: the winner commits them together.
-ATTEMPTS = 3
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 
@@ -44,16 +41,9 @@ def _get_or_create(model: Any, defaults: dict[str, Any] | None = None, **keys: A
 
 
 def record_launch(platform: Platform, claims: dict[str, Any]) -> LaunchRecord:
-    """Upsert the launch's rows and commit. Rows another launch created meanwhile (a unique
-    constraint refuses the second copy) are found on the next attempt instead of answering 500."""
-    for attempt in range(ATTEMPTS):
-        try:
-            return _record_launch(platform, claims)
-        except IntegrityError:
-            db.session.rollback()
-            if attempt == ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    """Upsert the launch's rows and commit; rows another first launch created meanwhile are found
+    on the next attempt (first_launch.py)."""
+    return retried_on_race(lambda: _record_launch(platform, claims))
 
 
 def _record_launch(platform: Platform, claims: dict[str, Any]) -> LaunchRecord:

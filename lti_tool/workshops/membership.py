@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..lti.records import ATTEMPTS, LaunchRecord
+from ..lti.first_launch import retried_on_race
+from ..lti.records import LaunchRecord
 from ..models import Workshop, WorkshopMember
 
 # Course role (from LTI) → workshop role. Host-assigned roles (co-host, tutor) are kept across
@@ -18,17 +18,14 @@ COURSE_TO_WORKSHOP = {"host": "host", "tutor": "tutor", "participant": "particip
 
 def workshop_and_member(record: LaunchRecord) -> tuple[Workshop, WorkshopMember] | None:
     """The launch's workshop and member, created on the first launch (committed); None without a
-    resource link. A row another launch created meanwhile is found on the next attempt, as in
-    record_launch: the first evening, everyone clicks the new link at once."""
-    for attempt in range(ATTEMPTS):
-        try:
-            workshop = workshop_for_launch(record)
-            return None if workshop is None else (workshop, member_for_launch(workshop, record))
-        except IntegrityError:
-            db.session.rollback()
-            if attempt == ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    resource link. Rows another first launch created meanwhile are found on the next attempt
+    (lti/first_launch.py)."""
+
+    def steps() -> tuple[Workshop, WorkshopMember] | None:
+        workshop = workshop_for_launch(record)
+        return None if workshop is None else (workshop, member_for_launch(workshop, record))
+
+    return retried_on_race(steps)
 
 
 def workshop_for_launch(record: LaunchRecord) -> Workshop | None:
