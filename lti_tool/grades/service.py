@@ -11,12 +11,13 @@ video (VideoProgress), so gathering facts never rescans statements.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select, tuple_, update
+from sqlalchemy import delete, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -24,6 +25,7 @@ from grading import LearnerRecord, LearnerResult, Policy, PolicyError, compute, 
 
 from ..extensions import db
 from ..models import GradeDirty, GradeResult, GradeState, User, Workshop, WorkshopMember
+from ..statements.bulk_sql import among, unprepared
 from .facts import WorkshopFacts, gather
 from .feed import build_record, mapping_for, record_to_json
 from .slots import policy_slots
@@ -107,23 +109,54 @@ def recompute(workshop: Workshop, *, full: bool = False) -> list[LearnerResult]:
     policy = workshop_policy(workshop)
     before = db.session.get(GradeState, workshop.id)
     seen_change = before.changed_at if before is not None else None
-    # Dirty rows up to this id are covered by this computation; later ones wait for the next.
-    last_dirty = db.session.scalar(select(func.max(GradeDirty.id)).where(GradeDirty.workshop_id == workshop.id))
     incremental = (not full and before is not None and not before.full and before.computed_at is not None
                    and not ranks_people(policy))
+    # The dirty rows read now are covered by this computation: each was committed with its change,
+    # which the reads below therefore see. Only these rows are deleted afterwards, never a range of
+    # ids: a change committed meanwhile may hold a lower id than one read here (PostgreSQL hands out
+    # ids before commit), and its row must stay for the next computation (an evening peak lost
+    # learners' changes that way; tests/lti_tool/test_evening_peak.py).
+    columns = (GradeDirty.id, GradeDirty.member_id, GradeDirty.actor_key) if incremental else (GradeDirty.id,)
+    dirty = db.session.execute(select(*columns).where(GradeDirty.workshop_id == workshop.id)).all()
     if incremental:
-        members = _dirty_members(workshop, last_dirty)
+        members = _dirty_members(workshop, dirty)
         wf = gather(workshop, members)
         mapping, slots = mapping_for(policy, feed_choices(workshop)), policy_slots(policy)
         records = [build_record(policy, wf, wf.members[m.id], mapping, slots) for m in members]
     else:
         members, records = cohort(workshop, policy)
     results = compute(policy, records)
+    seen_computed = before.computed_at if before is not None else None
+    try:
+        changed = _store(workshop, members, records, results, incremental, dirty, seen_change, seen_computed)
+    except (_Superseded, IntegrityError):
+        # Another request recomputed the same workshop meanwhile and committed first (or stored a
+        # learner's first result first): its results stand, and this one's are dropped whole, since
+        # they may have been read before its (an older result written last would stay, its dirty
+        # rows consumed). The workshop stays stale if anything changed since either read it.
+        db.session.rollback()
+        return results
+    log.debug("grades recomputed workshop=%s learners=%d incremental=%s changed=%d", workshop.id, len(members),
+              incremental, changed)
+    return results
+
+
+class _Superseded(Exception):
+    """Another computation of the workshop committed after this one read the grade state."""
+
+
+def _store(workshop: Workshop, members: list[WorkshopMember], records: list[LearnerRecord],
+           results: list[LearnerResult], incremental: bool, dirty: Sequence[Any], seen_change: datetime | None,
+           seen_computed: datetime | None) -> int:
+    """Write the results that changed, consume the dirty rows read, mark the workshop fresh unless
+    something changed meanwhile, queue the gradebook's scores, and commit; returns how many changed.
+    Raises _Superseded, with nothing committed, when another computation committed since the grade
+    state was read."""
+    now = datetime.now(UTC)
     ids = [m.id for m in members]
     query = select(GradeResult).where(GradeResult.workshop_id == workshop.id)
     existing = {r.member_id: r for r in db.session.scalars(
         query.where(GradeResult.member_id.in_(ids)) if incremental else query)}
-    now = datetime.now(UTC)
     changed: list[tuple[WorkshopMember, LearnerResult]] = []
     per_component = component_writeback(workshop)
     for member, record, result in zip(members, records, results, strict=True):
@@ -143,14 +176,24 @@ def recompute(workshop: Workshop, *, full: bool = False) -> list[LearnerResult]:
         changed.append((member, result))
     for gone in existing.values():  # no longer a participant (only a full pass sees everyone)
         db.session.delete(gone)
+    # Takes the workshop's grade-state row (PostgreSQL; SQLite's writers wait for one another anyway)
+    # after the results are flushed, as the state's own update did, so events are not held up longer;
+    # a computation that committed since this one read the state has moved computed_at.
+    claimed = db.session.execute(update(GradeState).where(
+        GradeState.workshop_id == workshop.id,
+        GradeState.computed_at == seen_computed if seen_computed is not None else GradeState.computed_at.is_(None),
+    ).values(computed_at=now)).rowcount  # type: ignore[attr-defined]
+    if not claimed and db.session.get(GradeState, workshop.id) is not None:  # none yet: the insert below decides
+        raise _Superseded
     state = db.session.get(GradeState, workshop.id) or GradeState(workshop_id=workshop.id, changed_at=now)
     state.computed_at, state.error = now, None
     if not incremental:
         state.learners = len(members)
     db.session.add(state)
-    if last_dirty is not None:
-        db.session.execute(delete(GradeDirty).where(GradeDirty.workshop_id == workshop.id,
-                                                    GradeDirty.id <= last_dirty))
+    consumed = [row.id for row in dirty]
+    with unprepared(db.session(), consumed):
+        for where in among(db.session(), GradeDirty.id, consumed):
+            db.session.execute(delete(GradeDirty).where(where))
     db.session.flush()
     # Fresh only if nothing changed since the facts were read (a concurrent event moves changed_at).
     db.session.execute(update(GradeState).where(
@@ -160,24 +203,15 @@ def recompute(workshop: Workshop, *, full: bool = False) -> list[LearnerResult]:
     from .writeback import enqueue_scores
 
     enqueue_scores(workshop, changed)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Another request recomputed the same workshop at the same moment: its rows stand.
-        db.session.rollback()
-    log.debug("grades recomputed workshop=%s learners=%d incremental=%s", workshop.id, len(members), incremental)
-    return results
+    db.session.commit()
+    return len(changed)
 
 
-def _dirty_members(workshop: Workshop, last_dirty: int | None) -> list[WorkshopMember]:
-    """The graded members listed in GradeDirty up to `last_dirty`, by member id or by actor key."""
-    if last_dirty is None:
-        return []
-    listed = db.session.execute(select(GradeDirty.member_id, GradeDirty.actor_key).distinct().where(
-        GradeDirty.workshop_id == workshop.id, GradeDirty.id <= last_dirty)).all()
-    member_ids = {m for m, _ in listed if m is not None}
+def _dirty_members(workshop: Workshop, dirty: Sequence[Any]) -> list[WorkshopMember]:
+    """The graded members the dirty rows list, by member id or by actor key."""
+    member_ids = {row.member_id for row in dirty if row.member_id is not None}
     accounts = set()
-    for _, key in listed:
+    for key in {row.actor_key for row in dirty}:
         # lti_actor_key: "account:{issuer}|{sub}"; issuers are URLs, which never hold "|".
         if key and key.startswith("account:") and "|" in key:
             issuer, sub = key[len("account:"):].split("|", 1)

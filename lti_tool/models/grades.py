@@ -95,9 +95,13 @@ class GradeState(db.Model):  # type: ignore[name-defined,misc]
 class GradeDirty(db.Model):  # type: ignore[name-defined,misc]
     """A learner whose grade inputs changed since the last computation, by member or by xAPI actor
     (viewing time and statements know the actor only). Events only insert — concurrent events never
-    collide on a key — and the recomputation deletes the rows it has read (ids up to the last one)."""
+    collide on a key — and the recomputation deletes exactly the rows it has read, by id. So an id is
+    never used twice: on SQLite the table is AUTOINCREMENT (migration 0013), or once a recomputation
+    had emptied it, a new row could take the id of one a slower concurrent recomputation had read,
+    and be deleted unread."""
 
     __tablename__ = "grade_dirty"
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
                                     autoincrement=True)

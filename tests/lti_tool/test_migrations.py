@@ -9,10 +9,10 @@ from typing import Any
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text
 
 from lti_tool.extensions import db
-from lti_tool.models import Lrs, OutboxEntry, Statement
+from lti_tool.models import Course, GradeDirty, Lrs, OutboxEntry, Platform, ResourceLink, Statement, Workshop
 from lti_tool.statements.store import store_statements
 
 
@@ -27,12 +27,56 @@ def test_migrated_schema_matches_the_models(app: Any) -> None:
         assert _differences() == []
 
 
-def test_latest_migration_goes_down_and_up_again(app: Any) -> None:
+def test_latest_migrations_go_down_and_up_again(app: Any) -> None:
+    """Down past 0012, the newest revision autogenerate can see (0013 only rebuilds a SQLite table
+    with AUTOINCREMENT, which it does not compare: see the next test), and up again."""
     with app.app_context():
-        downgrade(revision="-1")
-        assert _differences() != []  # the models are one revision ahead of the database now
+        downgrade(revision="0011")
+        assert _differences() != []  # the models are revisions ahead of the database now
         upgrade()
         assert _differences() == []
+        db.session.remove()
+
+
+def _dirty(workshop_id: int) -> int:
+    """A new grade_dirty row's id."""
+    return int(db.session.execute(insert(GradeDirty).values(workshop_id=workshop_id).returning(GradeDirty.id))
+               .scalar_one())
+
+
+def test_a_dirty_rows_id_is_never_handed_out_again_and_0013_keeps_the_rows(app: Any) -> None:
+    """A recomputation deletes the grade_dirty rows it read by id (grades/service.py), so a deleted
+    row's id must never come back: on SQLite that takes AUTOINCREMENT (0013); PostgreSQL's sequence
+    never hands one out twice. Rows waiting for a recomputation survive 0013 both ways."""
+    with app.app_context():
+        platform = Platform(issuer="https://moodle.example.cn", client_id="c", name="平台",
+                            auth_login_url="https://moodle.example.cn/a", auth_token_url="https://moodle.example.cn/t",
+                            key_set_url="https://moodle.example.cn/k")
+        db.session.add(platform)
+        db.session.flush()
+        course = Course(platform_id=platform.id, deployment_id="1", context_id="ctx", title="课程")
+        db.session.add(course)
+        db.session.flush()
+        link = ResourceLink(course_id=course.id, resource_link_id="rl", title="链接", custom={})
+        db.session.add(link)
+        db.session.flush()
+        workshop = Workshop(course_id=course.id, resource_link_id=link.id, title="工作坊")
+        db.session.add(workshop)
+        db.session.flush()
+        workshop_id = workshop.id
+        first = _dirty(workshop_id)
+        db.session.execute(delete(GradeDirty))  # a recomputation consumed everything
+        assert _dirty(workshop_id) > first
+        waiting = _dirty(workshop_id)
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="0012")
+        assert db.session.scalars(select(GradeDirty.id)).all() == [first + 1, waiting]
+        db.session.remove()
+        upgrade()
+        assert db.session.scalars(select(GradeDirty.id)).all() == [first + 1, waiting]
+        db.session.execute(delete(GradeDirty))
+        assert _dirty(workshop_id) > waiting
         db.session.remove()
 
 

@@ -5,6 +5,7 @@ reading (stored in bulk, past the ORM hook) mark their learner too."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,46 @@ def test_a_learners_event_recomputes_that_learner_only(lti: LtiHarness) -> None:
         # The same rows a full pass stores.
         recompute(workshop, full=True)
         assert stored() == incremental
+
+
+def test_a_computation_overtaken_by_a_later_one_stores_nothing(lti: LtiHarness, monkeypatch: Any) -> None:
+    """Two readers recompute at once (an evening peak): the first reads 李建国's records, then he
+    opens the reading and the second reader computes and commits first. The first one's older
+    result must not be written over the second's: its dirty rows are gone (the second consumed
+    them), so nothing would ever correct it. It stores nothing instead."""
+    from lti_tool.grades import service
+
+    host, base, people = three_learners(lti)
+    with lti.tool_app.app_context():
+        video, reading = (db.session.scalars(select(Activity.id).where(Activity.kind == kind)).one()
+                          for kind in ("video", "reading"))
+    watch_whole_video(people["lijianguo"], base, video)
+    compute, overtaken = service.compute, threading.Event()
+
+    def meanwhile() -> None:  # the other reader, while the first one computes
+        assert people["lijianguo"].session.get(f"{base}/a/{reading}").status_code == 200
+        assert host.get(base + "/grades").status_code == 200
+
+    def first_computes(*args: Any) -> Any:
+        if not overtaken.is_set():  # the first reader's computation, once
+            overtaken.set()
+            other = threading.Thread(target=meanwhile)
+            other.start()
+            other.join(30)
+        return compute(*args)
+
+    monkeypatch.setattr(service, "compute", first_computes)
+    with lti.tool_app.app_context():
+        li = member(lti, "李建国")
+        workshop = db.session.get(Workshop, li.workshop_id)
+        service.recompute(workshop)  # read the video only, then overtaken
+        assert overtaken.is_set()
+        db.session.expire_all()
+        assert db.session.scalars(select(GradeDirty)).all() == []  # the second reader consumed both
+        after = stored()
+        service.recompute(workshop, full=True)
+        assert stored() == after  # what a full pass gives: the reading counts
+        assert not state().stale
 
 
 def test_a_change_that_may_concern_anyone_recomputes_everyone(lti: LtiHarness) -> None:
