@@ -14,7 +14,8 @@ BENCH_LAUNCHES (launches per measurement, default 60, fewer when BENCH_LAUNCH_SE
 
 `run_pages` (benchmark "pages"): the main pages' server time and bytes in a workshop of 3,000
 participants (BENCH_PAGES_MEMBERS) with 8 videos and 3 assignments, for the host and for a
-participant, against the same trivial request; BENCH_PAGES_DB (default sqlite), BENCH_PAGES_REPEAT.
+participant, against the same trivial request; BENCH_PAGES_DB (default sqlite), BENCH_PAGES_REPEAT,
+BENCH_PAGES_PRESET (the grading scheme, default zhenjiang-80-20; dawukou-80-20 ranks people).
 """
 
 from __future__ import annotations
@@ -232,7 +233,7 @@ def _populate(server: ToolServer, members: int) -> tuple[int, int]:
     with server.app():
         workshop = db.session.scalars(select(Workshop)).one()
         workshop.title = "2026 小学数学教师工作坊"
-        workshop.grading_preset = "zhenjiang-80-20"
+        workshop.grading_preset = os.environ.get("BENCH_PAGES_PRESET", "zhenjiang-80-20")
         phase = Phase(workshop_id=workshop.id, position=1, title="第一阶段：观看课例", planned_hours=Decimal(10))
         db.session.add(phase)
         db.session.flush()

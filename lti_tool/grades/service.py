@@ -28,6 +28,7 @@ from ..models import GradeDirty, GradeResult, GradeState, User, Workshop, Worksh
 from ..statements.bulk_sql import among, unprepared
 from .facts import WorkshopFacts, gather
 from .feed import build_record, mapping_for, record_to_json
+from .rank_scope import rank_scope, same_scope
 from .slots import policy_slots
 from .writeback import component_writeback
 
@@ -61,19 +62,19 @@ def feed_choices(workshop: Workshop) -> dict[str, str]:
     return dict((workshop.grading_overrides or {}).get("feeds") or {})
 
 
-def graded_members(workshop: Workshop) -> list[WorkshopMember]:
+def graded_members(workshop: Workshop, *where: Any) -> list[WorkshopMember]:
     # Loaded with their user, class and group in three queries, not three per member.
     return list(db.session.scalars(
         select(WorkshopMember).where(WorkshopMember.workshop_id == workshop.id,
                                      WorkshopMember.role.in_(GRADED_ROLES),
                                      # Left the course (roster sync): kept, but no longer graded.
-                                     WorkshopMember.active.is_(True)).order_by(WorkshopMember.id)
+                                     WorkshopMember.active.is_(True), *where).order_by(WorkshopMember.id)
         .options(selectinload(WorkshopMember.user), selectinload(WorkshopMember.workshop_class),
                  selectinload(WorkshopMember.group))))
 
 
-def cohort(workshop: Workshop, policy: Policy) -> tuple[list[WorkshopMember], list[LearnerRecord]]:
-    members = graded_members(workshop)
+def cohort(workshop: Workshop, policy: Policy, *where: Any) -> tuple[list[WorkshopMember], list[LearnerRecord]]:
+    members = graded_members(workshop, *where)
     wf = gather(workshop, members)
     mapping = mapping_for(policy, feed_choices(workshop))
     slots = policy_slots(policy)
@@ -85,9 +86,14 @@ def what_if_records(workshop: Workshop, policy: Policy, member: WorkshopMember,
     """The member's record and the cohort `what_if` must see. Only share caps and outstanding
     learners rank people against each other; without them one learner's result depends on their
     own records alone, so a participant's page reads one person's facts (`wf`, when the caller
-    already gathered them), not the workshop's."""
+    already gathered them), not the workshop's. With them, the member's school, class or group
+    when every rule ranks within it (rank_scope.py), else everyone."""
     if ranks_people(policy):
-        _, records = cohort(workshop, policy)
+        scope = rank_scope(policy)
+        _, records = cohort(workshop, policy, *([same_scope(workshop, member, scope)] if scope else []))
+        if scope:
+            mine = next((r for r in records if r.learner == str(member.id)), None)
+            records = [r for r in records if mine is not None and r.scope_value(scope) == mine.scope_value(scope)]
     else:
         if wf is None or member.id not in wf.members:
             wf = gather(workshop, [member])

@@ -108,3 +108,20 @@ def test_outstanding_is_order_free_and_within_places(
     assert first == second
     assert sum(r.outstanding for r in first.values()) <= len(rows) // 10
     assert all(r.passed for r in first.values() if r.outstanding)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["城关小学", "北关小学", ""]), marks, points), min_size=1, max_size=30),
+       st.data())
+def test_a_per_school_cap_needs_only_the_learners_school(people: list[tuple[str, Decimal, Decimal]],
+                                                          data: st.DataObject) -> None:
+    """The product's participant pages compute a learner's what-if within their own school when every
+    ranking rule works per school (lti_tool/grades/rank_scope.py): the same result and needs as
+    within the whole cohort, whatever the other schools hold."""
+    from grading import what_if
+
+    records = [parse_record({"learner": f"L{i}", "school": school, "scores": {"written": w, "practice": p}})
+               for i, (school, w, p) in enumerate(people)]
+    mine = data.draw(st.sampled_from(records))
+    school = [r for r in records if r.school == mine.school]
+    assert what_if(DAWUKOU, mine, records) == what_if(DAWUKOU, mine, school)
