@@ -5,7 +5,8 @@ most 25 % of a school may be 优秀" (dawukou-80-20, seed 004 方案7 二) compa
 own school only. When every such rule of a scheme ranks within the same school, class or group,
 a learner's result depends on the records of that scope alone, and a participant's page (my
 grade, studio) reads that scope's facts instead of the whole workshop's: at 3,000 participants in
-60 schools, 285 ms per view became a fiftieth of the work. A rule over the whole workshop
+60 schools, 285 ms per view became a fiftieth of the work; and a recomputation after some
+learners' events computes their schools, not the workshop (grades/service.py). A rule over the whole workshop
 (zhucheng-remote's outstanding 10 %), or rules over different scopes (one school's cap changes who
 is eligible workshop-wide), still need everyone.
 """
@@ -33,6 +34,14 @@ def rank_scope(policy: Policy) -> str | None:
         return None
     scope = scopes.pop()
     return scope if scope in PER_SCOPE else None
+
+
+def scope_value(member: WorkshopMember, scope: str) -> str:
+    """The value `scope` groups `member` by, as their record holds it (feed.build_record)."""
+    if scope == "school":
+        return member.school or ""
+    mine = member.workshop_class if scope == "class" else member.group
+    return mine.name if mine is not None else ""
 
 
 def same_scope(workshop: Workshop, member: WorkshopMember, scope: str) -> ColumnElement[bool]:

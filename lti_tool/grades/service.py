@@ -3,8 +3,9 @@
 Every change to a grade input marks the workshop stale (the session hook in `stale.py`), listing
 the learner when only one is concerned. The next reader recomputes: only the listed learners when
 the scheme has no share caps and no outstanding-learner rule (each result then depends on that
-learner's records alone), else the whole workshop in one pass, since caps and outstanding learners
-make each result depend on the cohort. Viewing time is already kept incrementally per learner and
+learner's records alone); their whole schools (classes, groups) when every such rule ranks within
+one (rank_scope.py); else the whole workshop in one pass, since the rules then make each result
+depend on the cohort. Viewing time is already kept incrementally per learner and
 video (VideoProgress), so gathering facts never rescans statements.
 """
 
@@ -28,7 +29,7 @@ from ..models import GradeDirty, GradeResult, GradeState, User, Workshop, Worksh
 from ..statements.bulk_sql import among, unprepared
 from .facts import WorkshopFacts, gather
 from .feed import build_record, mapping_for, record_to_json
-from .rank_scope import rank_scope, same_scope
+from .rank_scope import rank_scope, same_scope, scope_value
 from .slots import policy_slots
 from .writeback import component_writeback
 
@@ -110,13 +111,17 @@ def ranks_people(policy: Policy) -> bool:
 
 def recompute(workshop: Workshop, *, full: bool = False) -> list[LearnerResult]:
     """Compute and store results: of everyone (the first time, after a change that may concern
-    anyone, or when the scheme ranks people), else of the learners whose inputs changed. Returns
-    the results computed, in member order."""
+    anyone, or when the scheme ranks the whole workshop), else of the learners whose inputs changed
+    (with everyone of their school, class or group when the scheme ranks within it). Returns the
+    results computed, in member order."""
     policy = workshop_policy(workshop)
     before = db.session.get(GradeState, workshop.id)
     seen_change = before.changed_at if before is not None else None
+    # A scheme that ranks people within one scope (a school's cap) recomputes the scopes of the
+    # learners listed; one that ranks the whole workshop, everyone.
+    scope = rank_scope(policy) if ranks_people(policy) else None
     incremental = (not full and before is not None and not before.full and before.computed_at is not None
-                   and not ranks_people(policy))
+                   and (scope is not None or not ranks_people(policy)))
     # The dirty rows read now are covered by this computation: each was committed with its change,
     # which the reads below therefore see. Only these rows are deleted afterwards, never a range of
     # ids: a change committed meanwhile may hold a lower id than one read here (PostgreSQL hands out
@@ -126,6 +131,9 @@ def recompute(workshop: Workshop, *, full: bool = False) -> list[LearnerResult]:
     dirty = db.session.execute(select(*columns).where(GradeDirty.workshop_id == workshop.id)).all()
     if incremental:
         members = _dirty_members(workshop, dirty)
+        if scope is not None and members:
+            alike = {scope_value(m, scope): m for m in members}  # one learner per scope stands for it
+            members = graded_members(workshop, or_(*(same_scope(workshop, m, scope) for m in alike.values())))
         wf = gather(workshop, members)
         mapping, slots = mapping_for(policy, feed_choices(workshop)), policy_slots(policy)
         records = [build_record(policy, wf, wf.members[m.id], mapping, slots) for m in members]

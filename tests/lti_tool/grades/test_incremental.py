@@ -131,20 +131,40 @@ def test_a_change_that_may_concern_anyone_recomputes_everyone(lti: LtiHarness) -
         assert not state().full
 
 
-def test_a_scheme_that_ranks_people_recomputes_everyone(lti: LtiHarness) -> None:
-    """dawukou-80-20 caps 优秀 at 25 % per school: one learner's score can demote another."""
+def test_a_scheme_that_ranks_within_schools_recomputes_the_learners_school(lti: LtiHarness) -> None:
+    """dawukou-80-20 caps 优秀 at 25 % per school: one learner's score can demote another of their
+    school, and nobody elsewhere. zhucheng-remote's outstanding 10 % spans the whole workshop."""
     from lti_tool.grades.service import recompute
 
     host, base, people = three_learners(lti)
-    token = csrf(host.get(base + "/setup").text)
-    r = host.post(base + "/setup", data={"csrf_token": token, "title": "小学数学工作坊", "required_hours": "25",
-                                         "minutes_per_hour": "45", "hours_rounding": "proportional",
-                                         "grading_preset": "dawukou-80-20"})
-    assert r.status_code == 200
-    assert host.get(base + "/grades").status_code == 200
+
+    def scheme(preset: str) -> None:
+        token = csrf(host.get(base + "/setup").text)
+        r = host.post(base + "/setup", data={"csrf_token": token, "title": "小学数学工作坊", "required_hours": "25",
+                                             "minutes_per_hour": "45", "hours_rounding": "proportional",
+                                             "grading_preset": preset})
+        assert r.status_code == 200
+        assert host.get(base + "/grades").status_code == 200
+
     with lti.tool_app.app_context():
         video = db.session.scalars(select(Activity.id).where(Activity.kind == "video")).one()
+        wang, li, zhang = (member(lti, name) for name in ("王丽华", "李建国", "张秀英"))
+        assert wang.school == li.school
+        zhang.school = "北关小学"
+        db.session.commit()
+        ids = {"wang": wang.id, "li": li.id, "zhang": zhang.id}
+    scheme("dawukou-80-20")
     watch_whole_video(people["lijianguo"], base, video)
+    with lti.tool_app.app_context():
+        s = state()
+        assert s.stale and not s.full
+        workshop = db.session.get(Workshop, s.workshop_id)
+        assert sorted(int(r.learner) for r in recompute(workshop)) == sorted([ids["wang"], ids["li"]])
+        incremental = stored()
+        recompute(workshop, full=True)
+        assert stored() == incremental  # what a full pass stores
+    scheme("zhucheng-remote")
+    watch_whole_video(people["zhangxiuying"], base, video)
     with lti.tool_app.app_context():
         s = state()
         assert s.stale and not s.full

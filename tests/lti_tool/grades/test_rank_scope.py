@@ -41,7 +41,13 @@ def test_the_presets_rank_within_one_scope_or_everyone() -> None:
     assert rank_scope(mixed) is None  # a school's cap could change who is eligible in a class
 
 
-def test_a_participants_what_if_reads_their_school_and_matches_the_whole_cohort(lti: LtiHarness) -> None:
+def test_a_participants_what_if_reads_their_school_and_matches_the_whole_cohort(
+        lti: LtiHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole cohort read as a city's is (every row, no ids sent), one school's by ids in chunks
+    (of one here, so every chunk boundary is crossed): the same records."""
+    from lti_tool.grades import facts
+    from lti_tool.statements import bulk_sql
+
     host, base, _ = graded_workshop(lti)
     for login in ("lijianguo", "zhangxiuying", "liuyang"):
         lti.driver().launch(login)
@@ -64,8 +70,11 @@ def test_a_participants_what_if_reads_their_school_and_matches_the_whole_cohort(
     with lti.tool_app.app_context():
         workshop = db.session.get(Workshop, workshop_id)
         policy = workshop_policy(workshop)
-        _, everyone = cohort(workshop, policy)
+        with monkeypatch.context() as whole:
+            whole.setattr(facts, "NARROW_LIMIT", 0)
+            _, everyone = cohort(workshop, policy)
         assert len(everyone) == 4
+        monkeypatch.setattr(bulk_sql, "CHUNK", 1)
         for name, school in SCHOOLS.items():
             person = db.session.get(type(people[name]), ids[name])
             mine, seen = what_if_records(workshop, policy, person)
