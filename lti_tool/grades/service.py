@@ -279,15 +279,26 @@ def ensure_fresh(workshop: Workshop) -> GradeState | None:
 
 
 def state_for_listing(workshop: Workshop, wait: bool = False) -> tuple[GradeState | None, bool]:
-    """(state, pending) for pages that list the whole cohort. A change that concerns everyone in a
-    cohort larger than GRADES_INLINE_LEARNERS is not waited for (a city cohort's full recomputation
-    takes seconds): the last results are shown, pending=True, and the worker recomputes within
-    about REFRESH_EVERY_SECONDS. Otherwise, or with `wait`, as ensure_fresh."""
+    """(state, pending) for pages that list the whole cohort, and a participant's grade page. A
+    recomputation of everyone (a change that concerns everyone, or any change under a scheme that
+    ranks the whole workshop) in a cohort larger than GRADES_INLINE_LEARNERS is not waited for (a
+    city cohort's takes seconds): the last results are shown, pending=True, and the worker
+    recomputes within about REFRESH_EVERY_SECONDS. Otherwise, or with `wait`, as ensure_fresh."""
     state = db.session.get(GradeState, workshop.id)
-    if (not wait and state is not None and state.stale and state.full and state.computed_at is not None
-            and state.error is None and state.learners > current_app.config["GRADES_INLINE_LEARNERS"]):
+    if (not wait and state is not None and state.stale and state.computed_at is not None
+            and state.error is None and state.learners > current_app.config["GRADES_INLINE_LEARNERS"]
+            and (state.full or _ranks_everyone(workshop))):
         return state, True
     return ensure_fresh(workshop), False
+
+
+def _ranks_everyone(workshop: Workshop) -> bool:
+    """Whether the scheme ranks the whole workshop (every recomputation is then of everyone)."""
+    try:
+        policy = workshop_policy(workshop)
+    except (NoPolicy, PolicyError):
+        return False  # ensure_fresh says what is wrong
+    return ranks_people(policy) and rank_scope(policy) is None
 
 
 REFRESH_EVERY_SECONDS = 30

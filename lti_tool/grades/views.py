@@ -112,7 +112,9 @@ def _member_or_404(viewer: Viewer, member_id: int) -> WorkshopMember:
 
 def _explanation_page(viewer: Viewer, member: WorkshopMember) -> Any:
     workshop = viewer.workshop
-    state = ensure_fresh(workshop)
+    # The result shown is the what-if's, from the learner's records as they are now: a city
+    # cohort's pending recomputation of everyone is not waited for here either.
+    state, _pending = state_for_listing(workshop)
     row = db.session.scalars(select(GradeResult).where(  # one row, not the workshop's thousands
         GradeResult.workshop_id == workshop.id, GradeResult.member_id == member.id)).first() if state else None
     needs = res = text = None

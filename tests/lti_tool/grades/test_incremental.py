@@ -5,6 +5,7 @@ reading (stored in bulk, past the ORM hook) mark their learner too."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -250,3 +251,39 @@ def test_a_large_cohort_shows_its_last_results_while_everyone_is_recomputed(lti:
     assert page.status_code == 200 and 'id="pending"' not in page.text
     with lti.tool_app.app_context():
         assert not state().stale
+
+
+def test_a_scheme_ranking_the_whole_workshop_does_not_make_a_large_cohorts_pages_wait(lti: LtiHarness) -> None:
+    """Under zhucheng-remote (outstanding: the top 10 % of the whole workshop) every recomputation
+    is of everyone, even after one learner's event. Above YANXIU_GRADES_INLINE_LEARNERS neither the
+    grade table nor a participant's grade page waits for it: the table says so and the worker
+    recomputes; the participant's page shows their result computed from their records as they are."""
+    from lti_tool.grades.service import refresh_stale
+
+    host, base, people = three_learners(lti)
+    token = csrf(host.get(base + "/setup").text)
+    assert host.post(base + "/setup", data={"csrf_token": token, "title": "小学数学工作坊", "required_hours": "25",
+                                            "minutes_per_hour": "45", "hours_rounding": "proportional",
+                                            "grading_preset": "zhucheng-remote"}).status_code == 200
+    assert host.get(base + "/grades").status_code == 200  # three learners: computed inline
+    with lti.tool_app.app_context():
+        video = db.session.scalars(select(Activity.id).where(Activity.kind == "video")).one()
+        computed = state().computed_at
+    lti.tool_app.config["GRADES_INLINE_LEARNERS"] = 2  # now the cohort counts as large
+    before = people["lijianguo"].session.get(base + "/my-grade").text
+    watch_whole_video(people["lijianguo"], base, video)  # one learner's event, not a full mark
+    with lti.tool_app.app_context():
+        s = state()
+        assert s.stale and not s.full
+    page = host.get(base + "/grades")
+    assert page.status_code == 200 and 'id="pending"' in page.text
+    mine = people["lijianguo"].session.get(base + "/my-grade")
+    assert mine.status_code == 200
+    with lti.tool_app.app_context():
+        assert state().computed_at == computed  # neither page recomputed everyone
+    total = re.compile(r'id="total">([^<]+)<')
+    assert total.search(mine.text).group(1) != total.search(before).group(1)  # the video counts already
+    with lti.tool_app.app_context():
+        assert refresh_stale(every_seconds=0) == 1  # the background worker's turn
+        assert not state().stale
+    assert 'id="pending"' not in host.get(base + "/grades").text
