@@ -17,6 +17,7 @@ Stable public API (the web app calls only these):
     result_to_json(result, lang="zh") -> dict          # decimals as strings
     explain(result, lang="zh") -> str                  # "zh" or "en"
     what_if(policy, record, cohort=()) -> WhatIf       # what is still needed to pass
+    what_if_among(policy, record, standings) -> WhatIf  # the same, given the others' totals and passes
     tutor_results(own_scores, tutor_class, learner_results, ...) -> list[TutorResult]
 
 Extending: a new score source is one class in `sources.py` plus one entry in `SCORERS`; a new
@@ -33,7 +34,7 @@ from .results import ComponentResult, LearnerResult, result_to_json
 from .schema import PolicyError
 from .sources import SCORERS
 from .tutors import TutorResult, tutor_results
-from .whatif import Need, WhatIf, what_if
+from .whatif import Need, Standing, WhatIf, standings_suffice, what_if, what_if_among
 
 __all__ = [
     "SCORERS",
@@ -46,6 +47,7 @@ __all__ = [
     "PolicyError",
     "PresetInfo",
     "RecordError",
+    "Standing",
     "TutorResult",
     "UnknownPreset",
     "WhatIf",
@@ -57,6 +59,8 @@ __all__ = [
     "load_policy",
     "parse_record",
     "result_to_json",
+    "standings_suffice",
     "tutor_results",
     "what_if",
+    "what_if_among",
 ]

@@ -7,11 +7,12 @@ you pass". Must-pass items name the score or hours they lack. Nothing here chang
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
-from .engine import compute
+from .cohort import select_outstanding
+from .engine import compute, evaluate
 from .notes import Note
 from .numbers import HUNDRED, ZERO, ceil_to, div, mul, quantum
 from .policy import Component, Policy
@@ -77,7 +78,45 @@ def _as_need(
 def what_if(policy: Policy, record: LearnerRecord, cohort: Sequence[LearnerRecord] = ()) -> WhatIf:
     """The learner's result within `cohort` (replacing a record with the same id) and what is missing."""
     others = [r for r in cohort if r.learner != record.learner]
-    results = compute(policy, [*others, record])
+    return _what_if(policy, record, compute(policy, [*others, record]))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Another learner as an outstanding-learner rule sees them: their scope, total and pass."""
+
+    learner: str
+    school: str
+    klass: str
+    group: str
+    total: Decimal
+    passed: bool
+
+
+def standings_suffice(policy: Policy) -> bool:
+    """Whether `what_if_among` gives what `what_if` within the whole cohort gives: no share caps
+    (they re-band people by their band scores) and an outstanding rule, if any, that chooses among
+    those who passed. A learner's own result then depends on no one else; only whether they are
+    outstanding, and the cutoff, depend on the others' totals and passes."""
+    return not policy.share_caps and (policy.outstanding is None or policy.outstanding.eligible == "passed")
+
+
+def what_if_among(policy: Policy, record: LearnerRecord, others: Sequence[Standing]) -> WhatIf:
+    """`what_if` within a cohort given by the others' standings instead of their records (a city
+    workshop's stored results), when `standings_suffice(policy)`: the same answer as `what_if` on
+    records whose results have those standings, without computing anyone else."""
+    if not standings_suffice(policy):
+        raise ValueError(f"policy {policy.name}: share caps or an outstanding rule not among those who passed "
+                         "need the others' records")
+    mine = evaluate(policy, record)
+    stand_ins = [replace(mine, learner=s.learner, school=s.school, klass=s.klass, group=s.group, total=s.total,
+                         passed=s.passed, outstanding=False, notes=())
+                 for s in others if s.learner != record.learner]
+    return _what_if(policy, record, select_outstanding(policy, [*stand_ins, mine]))
+
+
+def _what_if(policy: Policy, record: LearnerRecord, results: Sequence[LearnerResult]) -> WhatIf:
+    """What is missing, from the cohort's results with the learner's last."""
     result = results[-1]
     p = policy.precision
     needs: list[Need] = []

@@ -9,14 +9,15 @@ from typing import Any
 from flask import Response, abort, g, render_template, request, session
 from sqlalchemy import select
 
-from grading import explain, result_to_json, what_if
+from grading import explain, result_to_json
 
 from ..extensions import db
 from ..models import GradeResult, StudyGroup, WorkshopClass, WorkshopMember
 from ..workshops.access import Viewer, workshop_access
 from ..workshops.registry import NavLink, register_nav
 from ..workshops.views import bp
-from .service import NoPolicy, ensure_fresh, state_for_listing, stored_grades, what_if_records, workshop_policy
+from .service import NoPolicy, ensure_fresh, state_for_listing, stored_grades, workshop_policy
+from .what_if_view import what_if_for
 
 PAGE_SIZE = 50
 
@@ -124,9 +125,7 @@ def _explanation_page(viewer: Viewer, member: WorkshopMember) -> Any:
         except NoPolicy:
             policy = None
         if policy is not None:
-            mine, records = what_if_records(workshop, policy, member)
-            if mine is not None:
-                needs = what_if(policy, mine, records)
+            needs = what_if_for(workshop, policy, member)
     lang = session.get("lang", "zh")
     if needs is not None:
         res, text = result_to_json(needs.result, lang), explain(needs.result, lang)

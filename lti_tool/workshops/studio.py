@@ -20,8 +20,6 @@ from typing import Any
 from flask import abort, g, render_template, session
 from sqlalchemy import select
 
-from grading import what_if
-
 from ..extensions import db
 from ..grades.facts import WorkshopFacts, gather
 from ..models import Attendance, Phase, Submission, WorkshopMember
@@ -108,11 +106,11 @@ def _page(viewer: Viewer, member: WorkshopMember) -> Any:
 
 def _grade(wf: WorkshopFacts, member: WorkshopMember) -> Any:
     """The engine's result for this learner and what they still need, or None without a scheme."""
-    from ..grades.service import NoPolicy, what_if_records, workshop_policy
+    from ..grades.service import NoPolicy, workshop_policy
+    from ..grades.what_if_view import what_if_for
 
     try:
         policy = workshop_policy(wf.workshop)
     except NoPolicy:
         return None
-    mine, records = what_if_records(wf.workshop, policy, member, wf)
-    return what_if(policy, mine, records) if mine is not None else None
+    return what_if_for(wf.workshop, policy, member, wf)

@@ -125,3 +125,34 @@ def test_a_per_school_cap_needs_only_the_learners_school(people: list[tuple[str,
     mine = data.draw(st.sampled_from(records))
     school = [r for r in records if r.school == mine.school]
     assert what_if(DAWUKOU, mine, records) == what_if(DAWUKOU, mine, school)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["城关小学", "北关小学"]), marks, marks), min_size=1, max_size=40),
+       st.data())
+def test_the_others_standings_give_the_whole_cohorts_what_if(people: list[tuple[str, Decimal, Decimal]],
+                                                             data: st.DataObject) -> None:
+    """zhucheng-remote's outstanding 10 % of the whole workshop, among those who passed: what_if given
+    the others' totals and passes (what the product has stored) equals what_if on their records."""
+    from grading import Standing, standings_suffice, what_if, what_if_among
+
+    hours = {"teacher_growth": 16, "mental_health": 16, "new_textbook": 12, "classroom_skills": 16}
+    records = [parse_record({"learner": f"L{i}", "school": school, "hours": hours,
+                             "scores": {"process": process, "summative": summative}})
+               for i, (school, process, summative) in enumerate(people)]
+    mine = data.draw(st.sampled_from(records))
+    assert standings_suffice(ZHUCHENG)
+    standings = [Standing(r.learner, r.school, r.klass, r.group, r.total, r.passed) for r in compute(ZHUCHENG, records)]
+    assert what_if_among(ZHUCHENG, mine, standings) == what_if(ZHUCHENG, mine, records)
+
+
+def test_standings_do_not_suffice_for_share_caps() -> None:
+    from grading import standings_suffice, what_if_among
+
+    assert not standings_suffice(DAWUKOU)
+    try:
+        what_if_among(DAWUKOU, parse_record({"learner": "L", "scores": {}}), [])
+    except ValueError as exc:
+        assert "share caps" in str(exc)
+    else:
+        raise AssertionError("what_if_among accepted a policy with share caps")

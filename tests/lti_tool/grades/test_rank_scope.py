@@ -115,3 +115,52 @@ def test_members_of_the_same_class_group_or_no_school(lti: LtiHarness) -> None:
         assert alike("刘洋", "group") == {"王丽华", "李建国", "刘洋"}
         assert alike("王丽华", "school") == {"王丽华"}
         assert alike("李建国", "school") == {"李建国", "张秀英", "刘洋"}  # "" and none are the same: no school
+
+
+def test_under_a_whole_workshop_rule_the_page_ranks_against_the_stored_results(
+        lti: LtiHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """zhucheng-remote (outstanding: 10 % of the whole workshop, among those who passed): a
+    participant's page computes their own record and ranks it against the others' stored totals
+    and passes (what_if_view.py), and says what the whole cohort's what-if says."""
+    from grading import Standing, compute
+    from lti_tool.grades import service
+    from lti_tool.grades.what_if_view import stored_standings, what_if_for
+
+    host, base, _ = graded_workshop(lti)
+    for login in ("lijianguo", "zhangxiuying", "liuyang"):
+        lti.driver().launch(login)
+    workshop_id = int(base.rsplit("/", 1)[1])
+    keep_members(lti, workshop_id, "maxiaoyan", "wanglihua", "lijianguo", "zhangxiuying", "liuyang")
+    token = csrf(host.get(base + "/setup").text)
+    assert host.post(base + "/setup", data={"csrf_token": token, "title": "工作坊", "required_hours": "25",
+                                            "minutes_per_hour": "45", "hours_rounding": "proportional",
+                                            "grading_preset": "zhucheng-remote"}).status_code == 200
+    with lti.tool_app.app_context():
+        people = {name: member(lti, name) for name in SCHOOLS}
+        for name, school in SCHOOLS.items():
+            people[name].school = school or None
+        db.session.commit()
+        ids = {name: m.id for name, m in people.items()}
+    assert host.get(base + "/grades").status_code == 200  # every stored result fresh
+    with lti.tool_app.app_context():
+        workshop = db.session.get(Workshop, workshop_id)
+        policy = workshop_policy(workshop)
+        _, everyone = cohort(workshop, policy)
+        results = compute(policy, everyone)
+        assert sorted(stored_standings(workshop), key=lambda s: s.learner) == sorted(
+            (Standing(r.learner, r.school, r.klass, r.group, r.total, r.passed) for r in results),
+            key=lambda s: s.learner)
+
+        def everyone_read(*_: object, **__: object) -> None:
+            raise AssertionError("the whole cohort was read")
+
+        monkeypatch.setattr(service, "cohort", everyone_read)
+        monkeypatch.setattr("lti_tool.grades.what_if_view.what_if_records", everyone_read)
+        for name in SCHOOLS:
+            person = db.session.get(type(people[name]), ids[name])
+            mine = next(r for r in everyone if r.learner == str(person.id))
+            assert what_if_for(workshop, policy, person) == what_if(policy, mine, everyone)
+    monkeypatch.undo()
+    page = lti.driver()
+    page.launch("lijianguo")
+    assert page.session.get(base + "/my-grade").status_code == 200
