@@ -36,6 +36,12 @@ def rank_scope(policy: Policy) -> str | None:
     return scope if scope in PER_SCOPE else None
 
 
+def ranks_everyone(policy: Policy) -> bool:
+    """Whether a ranking rule of `policy` needs the whole workshop (each result may then depend on
+    anyone's)."""
+    return (bool(policy.share_caps) or policy.outstanding is not None) and rank_scope(policy) is None
+
+
 def scope_value(member: WorkshopMember, scope: str) -> str:
     """The value `scope` groups `member` by, as their record holds it (feed.build_record)."""
     if scope == "school":
@@ -53,7 +59,6 @@ def same_scope(workshop: Workshop, member: WorkshopMember, scope: str) -> Column
         return or_(WorkshopMember.school.is_(None), WorkshopMember.school == "")
     model: Any = WorkshopClass if scope == "class" else StudyGroup
     column = WorkshopMember.class_id if scope == "class" else WorkshopMember.group_id
-    mine = member.workshop_class if scope == "class" else member.group
-    name = mine.name if mine is not None else ""
+    name = scope_value(member, scope)
     named = column.in_(select(model.id).where(model.workshop_id == workshop.id, model.name == name))
     return named if name else or_(column.is_(None), named)

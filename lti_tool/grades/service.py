@@ -29,7 +29,7 @@ from ..models import GradeDirty, GradeResult, GradeState, User, Workshop, Worksh
 from ..statements.bulk_sql import among, unprepared
 from .facts import WorkshopFacts, gather
 from .feed import build_record, mapping_for, record_to_json
-from .rank_scope import rank_scope, same_scope, scope_value
+from .rank_scope import rank_scope, ranks_everyone, same_scope, scope_value
 from .slots import policy_slots
 from .writeback import component_writeback
 
@@ -96,12 +96,18 @@ def what_if_records(workshop: Workshop, policy: Policy, member: WorkshopMember,
             mine = next((r for r in records if r.learner == str(member.id)), None)
             records = [r for r in records if mine is not None and r.scope_value(scope) == mine.scope_value(scope)]
     else:
-        if wf is None or member.id not in wf.members:
-            wf = gather(workshop, [member])
-        records = [build_record(policy, wf, wf.members[member.id], mapping_for(policy, feed_choices(workshop)),
-                                policy_slots(policy))]
+        records = [own_record(workshop, policy, member, wf)]
     mine = next((r for r in records if r.learner == str(member.id)), None)
     return mine, records
+
+
+def own_record(workshop: Workshop, policy: Policy, member: WorkshopMember,
+               wf: WorkshopFacts | None = None) -> LearnerRecord:
+    """The member's record from their own rows (`wf`, when the caller already gathered them)."""
+    if wf is None or member.id not in wf.members:
+        wf = gather(workshop, [member])
+    return build_record(policy, wf, wf.members[member.id], mapping_for(policy, feed_choices(workshop)),
+                        policy_slots(policy))
 
 
 def ranks_people(policy: Policy) -> bool:
@@ -121,7 +127,7 @@ def recompute(workshop: Workshop, *, full: bool = False) -> list[LearnerResult]:
     # learners listed; one that ranks the whole workshop, everyone.
     scope = rank_scope(policy) if ranks_people(policy) else None
     incremental = (not full and before is not None and not before.full and before.computed_at is not None
-                   and (scope is not None or not ranks_people(policy)))
+                   and not ranks_everyone(policy))
     # The dirty rows read now are covered by this computation: each was committed with its change,
     # which the reads below therefore see. Only these rows are deleted afterwards, never a range of
     # ids: a change committed meanwhile may hold a lower id than one read here (PostgreSQL hands out
@@ -298,7 +304,7 @@ def _ranks_everyone(workshop: Workshop) -> bool:
         policy = workshop_policy(workshop)
     except (NoPolicy, PolicyError):
         return False  # ensure_fresh says what is wrong
-    return ranks_people(policy) and rank_scope(policy) is None
+    return ranks_everyone(policy)
 
 
 REFRESH_EVERY_SECONDS = 30

@@ -20,11 +20,9 @@ from grading import Policy, Standing, WhatIf, standings_suffice, what_if, what_i
 
 from ..extensions import db
 from ..models import GradeResult, GradeState, StudyGroup, Workshop, WorkshopClass, WorkshopMember
-from .facts import WorkshopFacts, gather
-from .feed import build_record, mapping_for
-from .rank_scope import rank_scope
-from .service import GRADED_ROLES, feed_choices, ranks_people, what_if_records
-from .slots import policy_slots
+from .facts import WorkshopFacts
+from .rank_scope import ranks_everyone
+from .service import GRADED_ROLES, own_record, what_if_records
 
 # The stored totals have two decimals (GradeResult.total): a scheme with more would rank on
 # rounded figures.
@@ -33,20 +31,15 @@ STORED_PLACES = 2
 
 def what_if_for(workshop: Workshop, policy: Policy, member: WorkshopMember,
                 wf: WorkshopFacts | None = None) -> WhatIf | None:
-    """The learner's result and needs, or None when they are not graded in this workshop."""
+    """The learner's result and needs; None when the cohort read holds no record of them."""
     if _among_stored(workshop, policy):
-        if wf is None or member.id not in wf.members:
-            wf = gather(workshop, [member])
-        mine = build_record(policy, wf, wf.members[member.id], mapping_for(policy, feed_choices(workshop)),
-                            policy_slots(policy))
-        return what_if_among(policy, mine, stored_standings(workshop))
+        return what_if_among(policy, own_record(workshop, policy, member, wf), stored_standings(workshop))
     record, records = what_if_records(workshop, policy, member, wf)
     return what_if(policy, record, records) if record is not None else None
 
 
 def _among_stored(workshop: Workshop, policy: Policy) -> bool:
-    if not (ranks_people(policy) and rank_scope(policy) is None and standings_suffice(policy)
-            and policy.precision <= STORED_PLACES):
+    if not (ranks_everyone(policy) and standings_suffice(policy) and policy.precision <= STORED_PLACES):
         return False
     state = db.session.get(GradeState, workshop.id)
     return state is not None and state.computed_at is not None  # else nobody's result is stored yet
