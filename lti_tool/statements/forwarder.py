@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, or_, select, update
 from ..crypto import decrypt, encrypt
 from ..extensions import db
 from ..models import Lrs, OutboxEntry, Statement
+from .worker_lease import WorkerLease
 
 log = logging.getLogger("yanxiu.xapi.forward")
 
@@ -202,39 +203,62 @@ class Forwarder:
 
 
 def run_loop(app: Any, stop: threading.Event, idle_seconds: float = 2.0) -> None:
-    """The forwarder worker: `yanxiu xapi forward`, or a daemon thread in the embedded default."""
+    """The forwarder worker: `yanxiu xapi forward`, or a daemon thread in the embedded default.
+
+    The same worker delivers grades owed to LMS gradebooks (AGS) - both are durable outboxes -,
+    recomputes stale grades before anyone has to wait for them, and, hourly, drops expired LTI
+    state/nonce rows so that table stays the size of an hour. One runs at a time per database
+    (worker_lease.py): one started elsewhere stands by, and takes over when the first stops."""
+    forwarder = Forwarder(app.config["SECRET_KEY"])
+    with app.app_context():
+        lease = WorkerLease(db.engine)
+    next_purge = 0.0
+    wait = idle_seconds
+    standing_by = False
+    try:
+        while not stop.is_set():
+            if not lease.held():
+                if not standing_by:
+                    log.info("outbox_worker_standby: another worker holds the lease")
+                standing_by = True
+                stop.wait(idle_seconds)
+                continue
+            if standing_by:
+                log.info("outbox_worker_active: took over the lease")
+                standing_by = False
+            purge = time.monotonic() >= next_purge
+            if purge:
+                next_purge = time.monotonic() + 3600
+            database_down = _turn(app, forwarder, purge)
+            wait = min(wait * 2, 60.0) if database_down else idle_seconds
+            stop.wait(wait)
+    finally:
+        lease.release()
+
+
+def _turn(app: Any, forwarder: Forwarder, purge: bool) -> bool:
+    """One round of the worker's jobs; returns whether the database was unavailable."""
     from sqlalchemy.exc import OperationalError
 
     from ..grades.service import refresh_stale
     from ..grades.writeback import deliver_due
     from ..lti.storage import purge_expired
 
-    forwarder = Forwarder(app.config["SECRET_KEY"])
-    # The same worker delivers grades owed to LMS gradebooks (AGS) - both are durable outboxes -,
-    # recomputes stale grades before anyone has to wait for them, and, hourly, drops expired LTI
-    # state/nonce rows so that table stays the size of an hour.
-    next_purge = 0.0
-    wait = idle_seconds
-    while not stop.is_set():
-        database_down = False
-        with app.app_context():
-            jobs: list[Any] = [forwarder.drain, deliver_due, refresh_stale]
-            if time.monotonic() >= next_purge:
-                jobs.append(purge_expired)
-                next_purge = time.monotonic() + 3600
+    jobs: list[Any] = [forwarder.drain, deliver_due, refresh_stale] + ([purge_expired] if purge else [])
+    with app.app_context():
+        try:
             for job in jobs:
                 try:
                     job()
                 except OperationalError as exc:
                     # The database is restarting or not migrated yet: one line, then wait longer.
-                    database_down = True
                     log.warning("outbox_worker_database_unavailable job=%s: %s",
                                 getattr(job, "__name__", job), str(exc.orig)[:200])
                     db.session.rollback()
-                    break
+                    return True
                 except Exception:  # a broken LRS, platform or database hiccup must not kill the worker
                     log.exception("outbox_worker_error job=%s", getattr(job, "__name__", job))
                     db.session.rollback()
+            return False
+        finally:
             db.session.remove()
-        wait = min(wait * 2, 60.0) if database_down else idle_seconds
-        stop.wait(wait)
