@@ -99,10 +99,12 @@ def lrs_remove(lrs_id: int) -> None:
 
 
 @xapi.command("forward")
-@click.option("--once", is_flag=True, help="drain the outbox and exit; non-zero if anything is left")
+@click.option("--once", is_flag=True, help="drain the outbox and exit; 1 if anything is left, 2 if another "
+              "forwarder is running (it delivers)")
 def forward(once: bool) -> None:
     """Run the forwarder worker (or drain once)."""
     from .forwarder import Forwarder, backlog, run_loop
+    from .worker_lease import WorkerLease
 
     app = _app()
     if not once:
@@ -114,7 +116,15 @@ def forward(once: bool) -> None:
             stop.set()
         return
     with app.app_context():
-        totals = Forwarder(app.config["SECRET_KEY"]).drain(ignore_backoff=True)
+        lease = WorkerLease(db.engine)
+        if not lease.held():  # a running worker delivers; two at once would send batches twice
+            click.echo("另一个转发进程正在工作，由它投递 / another forwarder is running and delivers: "
+                       "nothing was sent", err=True)
+            sys.exit(2)
+        try:
+            totals = Forwarder(app.config["SECRET_KEY"]).drain(ignore_backoff=True)
+        finally:
+            lease.release()
         left = 0
         for lrs_id, result in totals.items():
             pending, conflicts = backlog(lrs_id)

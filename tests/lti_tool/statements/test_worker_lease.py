@@ -123,3 +123,21 @@ def test_two_workers_at_once_deliver_every_statement_once(app: Any, ralph: Ralph
             worker.join(30)
     assert _ids(ralph.statements()) == _ids(sent)
     assert len(draining) == 1, draining
+
+
+def test_a_manual_drain_leaves_a_running_worker_alone(app: Any, database_url: str, tmp_path: Path) -> None:
+    """`yanxiu xapi forward --once` while a worker holds the lease sends nothing and says so (exit 2);
+    with no worker it drains as before (exit 0: nothing is left)."""
+    env = dict(os.environ, YANXIU_DATABASE_URL=database_url, YANXIU_SECRET_KEY=app.config["SECRET_KEY"],
+               YANXIU_INSTANCE_PATH=str(tmp_path / "fw"))
+    once = [sys.executable, "-m", "lti_tool.cli", "xapi", "forward", "--once"]
+    with app.app_context():
+        worker = WorkerLease(db.engine)
+        try:
+            assert worker.held()
+            busy = subprocess.run(once, env=env, capture_output=True, text=True, timeout=120)
+            assert busy.returncode == 2 and "another forwarder is running" in busy.stderr, busy.stderr
+        finally:
+            worker.release()
+    free = subprocess.run(once, env=env, capture_output=True, text=True, timeout=120)
+    assert free.returncode == 0, free.stdout + free.stderr
