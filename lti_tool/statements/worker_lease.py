@@ -52,7 +52,9 @@ class WorkerLease:
             else:
                 self._held = bool(self._conn.execute(text("SELECT pg_try_advisory_lock(:key)"),
                                                      {"key": ADVISORY_KEY}).scalar())
-                self._conn.commit()  # the lock is the session's; no transaction stays open
+            # The lock is the session's: no transaction may stay open on this long-lived connection,
+            # or it would hold back VACUUM everywhere for as long as the worker runs.
+            self._conn.commit()
         except DBAPIError as exc:  # the database is down or restarting: try again next turn
             if self._held:
                 log.warning("outbox_worker_lease_lost: %s", str(exc.orig)[:200])

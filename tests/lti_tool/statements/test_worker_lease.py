@@ -141,3 +141,20 @@ def test_a_manual_drain_leaves_a_running_worker_alone(app: Any, database_url: st
             worker.release()
     free = subprocess.run(once, env=env, capture_output=True, text=True, timeout=120)
     assert free.returncode == 0, free.stdout + free.stderr
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_the_lease_leaves_no_transaction_open(app: Any) -> None:
+    """The worker's lease connection lives as long as the worker: a transaction left open on it
+    would hold back PostgreSQL's cleanup (VACUUM) of every table for that long."""
+    from sqlalchemy import text
+
+    with app.app_context():
+        lease = WorkerLease(db.engine)
+        try:
+            assert lease.held() and lease.held()  # taken, then checked again
+            pid = lease._conn.connection.driver_connection.info.backend_pid
+            state = db.session.scalar(text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid})
+            assert state == "idle", state
+        finally:
+            lease.release()
