@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +26,6 @@ from tests.xapi.test_builders import event
 from xapi import BUILDERS, build_statement
 
 pytestmark = pytest.mark.ralph
-
-
-@pytest.fixture
-def ralph() -> Iterator[RalphServer]:
-    server = RalphServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def every_kind(n: int = 1) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from lti_tool.statements.store import store_statements
 from lti_tool.statements.worker_lease import WorkerLease
 from tests.fixtures.ralph_lrs import RalphServer
 
-from .test_forwarding import _ids, _lrs, ralph, simple  # noqa: F401 - ralph is a fixture
+from .test_forwarding import _ids, _lrs, simple
 
 
 def _eventually(check: Any, seconds: float = 30) -> bool:
@@ -83,7 +83,7 @@ def test_a_killed_worker_process_hands_the_lease_on(app: Any, database_url: str,
 
 
 @pytest.mark.ralph
-def test_two_workers_at_once_deliver_every_statement_once(app: Any, ralph: RalphServer,  # noqa: F811
+def test_two_workers_at_once_deliver_every_statement_once(app: Any, ralph: RalphServer,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Two workers (one per machine, say) against one outbox: without the lease both would drain
     it, racing for the same batches; with it only one ever does, and the LRS's delivered count is
