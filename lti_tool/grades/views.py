@@ -3,6 +3,7 @@ explanation with what they still need, the participant's own grade, manual score
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -16,8 +17,9 @@ from ..models import GradeResult, StudyGroup, WorkshopClass, WorkshopMember
 from ..workshops.access import Viewer, workshop_access
 from ..workshops.registry import NavLink, register_nav
 from ..workshops.views import bp
+from .feed import record_to_json
 from .service import NoPolicy, ensure_fresh, state_for_listing, stored_grades, workshop_policy
-from .what_if_view import what_if_for
+from .what_if_view import own_grade
 
 PAGE_SIZE = 50
 
@@ -118,19 +120,23 @@ def _explanation_page(viewer: Viewer, member: WorkshopMember) -> Any:
     state, _pending = state_for_listing(workshop)
     row = db.session.scalars(select(GradeResult).where(  # one row, not the workshop's thousands
         GradeResult.workshop_id == workshop.id, GradeResult.member_id == member.id)).first() if state else None
-    needs = res = text = None
+    own = needs = res = text = None
     if row is not None:
         try:
             policy = workshop_policy(workshop)
         except NoPolicy:
             policy = None
         if policy is not None:
-            needs = what_if_for(workshop, policy, member)
+            own = own_grade(workshop, policy, member)
     lang = session.get("lang", "zh")
-    if needs is not None:
+    record = row.explanation.get("record") if row is not None else None
+    if own is not None:
+        needs, record = own.what_if, record_to_json(own.record)  # the data of the result shown
         res, text = result_to_json(needs.result, lang), explain(needs.result, lang)
+    # Readable as written (names, schools in Chinese); autoescaped in the page like any text.
+    data = json.dumps(record, ensure_ascii=False, indent=1) if record is not None else ""
     return render_template("grades/explanation.html", workshop=workshop, viewer=viewer, member=member, row=row,
-                           state=state, needs=needs, res=res, text=text, lang=lang)
+                           state=state, needs=needs, res=res, text=text, data=data, lang=lang)
 
 
 @bp.route("/<int:workshop_id>/grades/m/<int:member_id>")

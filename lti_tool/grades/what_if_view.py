@@ -12,11 +12,12 @@ to wait for that; in a larger one they are the results the grade table shows, wi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
 
-from grading import Policy, Standing, WhatIf, standings_suffice, what_if, what_if_among
+from grading import LearnerRecord, Policy, Standing, WhatIf, standings_suffice, what_if, what_if_among
 
 from ..extensions import db
 from ..models import GradeResult, GradeState, StudyGroup, Workshop, WorkshopClass, WorkshopMember
@@ -29,13 +30,30 @@ from .service import GRADED_ROLES, own_record, what_if_records
 STORED_PLACES = 2
 
 
+@dataclass(frozen=True)
+class OwnGrade:
+    """The learner's live result and needs, with the record they were computed from: the page shows
+    that record as its data, not the stored one, which is older while a recomputation is pending."""
+
+    record: LearnerRecord
+    what_if: WhatIf
+
+
+def own_grade(workshop: Workshop, policy: Policy, member: WorkshopMember,
+              wf: WorkshopFacts | None = None) -> OwnGrade | None:
+    """None when the cohort read holds no record of the learner."""
+    if _among_stored(workshop, policy):
+        record = own_record(workshop, policy, member, wf)
+        return OwnGrade(record, what_if_among(policy, record, stored_standings(workshop)))
+    mine, records = what_if_records(workshop, policy, member, wf)
+    return OwnGrade(mine, what_if(policy, mine, records)) if mine is not None else None
+
+
 def what_if_for(workshop: Workshop, policy: Policy, member: WorkshopMember,
                 wf: WorkshopFacts | None = None) -> WhatIf | None:
     """The learner's result and needs; None when the cohort read holds no record of them."""
-    if _among_stored(workshop, policy):
-        return what_if_among(policy, own_record(workshop, policy, member, wf), stored_standings(workshop))
-    record, records = what_if_records(workshop, policy, member, wf)
-    return what_if(policy, record, records) if record is not None else None
+    own = own_grade(workshop, policy, member, wf)
+    return own.what_if if own is not None else None
 
 
 def _among_stored(workshop: Workshop, policy: Policy) -> bool:

@@ -5,6 +5,8 @@ reading (stored in bulk, past the ORM hook) mark their learner too."""
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -16,6 +18,8 @@ from sqlalchemy import select
 
 from lti_tool.china import china_time
 from lti_tool.extensions import db
+from lti_tool.grades.feed import record_to_json
+from lti_tool.grades.service import own_record, workshop_policy
 from lti_tool.models import Activity, GradeDirty, GradeResult, GradeState, Workshop
 
 from ...fixtures.lti import LtiHarness, keep_members, lti_harness
@@ -32,6 +36,13 @@ def lti(database_url: str, tmp_path: Path) -> Iterator[LtiHarness]:
 def stored() -> dict[int, tuple[Any, ...]]:
     return {r.member_id: (r.total, r.band, r.passed, r.credits, r.explanation)
             for r in db.session.scalars(select(GradeResult))}
+
+
+def shown_record(page: str) -> dict[str, Any]:
+    """The "计算所用数据" (data used) section of a grade explanation page."""
+    found = re.search(r'<pre class="explain" id="record">(.*?)</pre>', page, re.S)
+    assert found, "the page shows no data section"
+    return dict(json.loads(html.unescape(found.group(1))))
 
 
 def state() -> GradeState:
@@ -283,7 +294,16 @@ def test_a_scheme_ranking_the_whole_workshop_does_not_make_a_large_cohorts_pages
         assert state().computed_at == computed  # neither page recomputed everyone
     total = re.compile(r'id="total">([^<]+)<')
     assert total.search(mine.text).group(1) != total.search(before).group(1)  # the video counts already
+    # The page's "data used" is the record of the result it shows, not the stored (older) one.
+    shown = shown_record(mine.text)
+    assert '"name": "李建国"' in html.unescape(mine.text)  # readable, not \\u escapes
+    assert shown != shown_record(before) and shown["hours"] != shown_record(before)["hours"]
     with lti.tool_app.app_context():
+        learner = member(lti, "李建国")
+        workshop = db.session.get(Workshop, learner.workshop_id)
+        assert shown == record_to_json(own_record(workshop, workshop_policy(workshop), learner))
+        row = db.session.scalars(select(GradeResult).where(GradeResult.member_id == learner.id)).one()
+        assert shown != row.explanation["record"]
         assert refresh_stale(every_seconds=0) == 1  # the background worker's turn
         assert not state().stale
     assert 'id="pending"' not in host.get(base + "/grades").text
