@@ -12,17 +12,18 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, text, update
 
 from ..crypto import decrypt, encrypt
 from ..extensions import db
 from ..models import Lrs, OutboxEntry, Statement
+from .bulk_sql import among, unprepared
 from .worker_lease import WorkerLease
 
 log = logging.getLogger("yanxiu.xapi.forward")
@@ -56,6 +57,12 @@ def add_lrs(secret_key: str, endpoint: str, username: str, password: str, name: 
         )
     )
     db.session.commit()
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The planner's statistics still say the outbox is small until autovacuum gets to it (up to
+        # a minute or more): it then reads every entry and sorts them to find the first batch due,
+        # 84 ms per batch with 1,000,000 entries (0.5 ms once analyzed).
+        db.session.execute(text("ANALYZE xapi_outbox"))
+        db.session.commit()
     return lrs
 
 
@@ -71,9 +78,13 @@ def backlog(lrs_id: int) -> tuple[int, int]:
     return int(pending or 0), int(conflicts or 0)
 
 
-def _entries(lrs: Lrs, seqs: list[int]) -> tuple[Any, ...]:
-    """The outbox entries of these statements (by seq) for this LRS."""
-    return OutboxEntry.lrs_id == lrs.id, OutboxEntry.statement_seq.in_(seqs)
+def _entries(lrs: Lrs, seqs: list[int]) -> Iterator[tuple[Any, ...]]:
+    """Conditions that together select the outbox entries of these statements (by seq) for this LRS,
+    one per query, to run inside `unprepared`: on PostgreSQL one array parameter instead of an
+    `IN` list of up to 1,000 placeholders (bulk_sql.py), which took a third of the worker's own time
+    per delivered batch (forward bench)."""
+    for where in among(db.session(), OutboxEntry.statement_seq, seqs):
+        yield OutboxEntry.lrs_id == lrs.id, where
 
 
 class Forwarder:
@@ -98,36 +109,44 @@ class Forwarder:
     def _due(self, lrs: Lrs, limit: int) -> list[tuple[int, str]]:
         """(statement seq, body) of the LRS's oldest due entries."""
         now = self._clock()
-        query = (
-            select(OutboxEntry.statement_seq, Statement.body)
-            .join(Statement, Statement.seq == OutboxEntry.statement_seq)
+        # The entries first, then their statements: joined before the LIMIT, a plan made with
+        # stale statistics read the statement of every entry due (6,000 in the forward bench).
+        due = (
+            select(OutboxEntry.statement_seq)
             .where(OutboxEntry.lrs_id == lrs.id, OutboxEntry.conflict.is_(False),
                    or_(OutboxEntry.next_attempt_at.is_(None), OutboxEntry.next_attempt_at <= now))
             .order_by(OutboxEntry.statement_seq)
             .limit(limit)
+            .subquery()
         )
+        query = (select(due.c.statement_seq, Statement.body).join(Statement, Statement.seq == due.c.statement_seq)
+                 .order_by(due.c.statement_seq))
         return [(row.statement_seq, row.body) for row in db.session.execute(query)]
 
     def _backoff(self, lrs: Lrs, seqs: list[int], error: str) -> None:
         now = self._clock()
-        attempts = db.session.scalar(select(func.max(OutboxEntry.attempts)).where(*_entries(lrs, seqs))) or 0
-        delay = min(MAX_DELAY, BASE_DELAY * 2 ** attempts) * (0.5 + self._rng())  # full jitter band
-        db.session.execute(
-            update(OutboxEntry).where(*_entries(lrs, seqs)).values(
-                attempts=OutboxEntry.attempts + 1, next_attempt_at=now + timedelta(seconds=delay))
-        )
+        with unprepared(db.session(), seqs):
+            attempts = max(db.session.scalar(select(func.max(OutboxEntry.attempts)).where(*where)) or 0
+                           for where in _entries(lrs, seqs))
+            delay = min(MAX_DELAY, BASE_DELAY * 2 ** attempts) * (0.5 + self._rng())  # full jitter band
+            for where in _entries(lrs, seqs):
+                db.session.execute(update(OutboxEntry).where(*where).values(
+                    attempts=OutboxEntry.attempts + 1, next_attempt_at=now + timedelta(seconds=delay)))
         lrs.last_error_at, lrs.last_error = now, error[:1000]
         db.session.commit()
         log.warning("lrs_backoff lrs=%s entries=%d delay=%.1fs error=%s", lrs.id, len(seqs), delay, error)
 
     def _done(self, lrs: Lrs, seqs: list[int]) -> None:
-        db.session.execute(delete(OutboxEntry).where(*_entries(lrs, seqs)))
+        with unprepared(db.session(), seqs):
+            for where in _entries(lrs, seqs):
+                db.session.execute(delete(OutboxEntry).where(*where))
         lrs.last_success_at = self._clock()
         lrs.delivered_count = (lrs.delivered_count or 0) + len(seqs)
         db.session.commit()
 
     def _reject_single(self, lrs: Lrs, seq: int, status: int, text: str) -> None:
-        db.session.execute(update(OutboxEntry).where(*_entries(lrs, [seq])).values(conflict=True))
+        db.session.execute(update(OutboxEntry).where(OutboxEntry.lrs_id == lrs.id, OutboxEntry.statement_seq == seq)
+                           .values(conflict=True))
         lrs.conflict_count = (lrs.conflict_count or 0) + 1
         lrs.last_error_at, lrs.last_error = self._clock(), f"HTTP {status} for one statement: {text[:500]}"
         db.session.commit()
