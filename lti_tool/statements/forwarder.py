@@ -38,6 +38,7 @@ class Delivery:
     delivered: int = 0
     conflicts: int = 0
     failed: bool = False
+    more: bool = False  # the turn's time ran out with entries still due
 
 
 def add_lrs(secret_key: str, endpoint: str, username: str, password: str, name: str | None = None,
@@ -200,24 +201,35 @@ class Forwarder:
         self._backoff(lrs, [seq], f"HTTP {resp.status_code}: {resp.text[:300]}")
         return Delivery(failed=True)
 
-    def drain(self, ignore_backoff: bool = False) -> dict[int, Delivery]:
-        """Deliver until every LRS's due outbox is empty or it fails once."""
+    def drain(self, ignore_backoff: bool = False, budget_seconds: float | None = None) -> dict[int, Delivery]:
+        """Deliver until every LRS's due outbox is empty or it fails once, a batch per LRS in turn.
+
+        With a budget, stop after the round in which it ran out (`more` says so). The worker's
+        other jobs wait for the drain: a newly added LRS is owed the whole history (a programme's
+        17.5 million statements take about an hour and a half at Ralph's rate, deploy.md), and for
+        all that time no score would go to a gradebook and no large cohort's grades be recomputed."""
+        deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
         totals: dict[int, Delivery] = {}
-        for lrs in db.session.scalars(select(Lrs).where(Lrs.active.is_(True)).order_by(Lrs.id)).all():
-            total = totals.setdefault(lrs.id, Delivery())
+        going = db.session.scalars(select(Lrs).where(Lrs.active.is_(True)).order_by(Lrs.id)).all()
+        for lrs in going:
+            totals[lrs.id] = Delivery()
             if ignore_backoff:
                 db.session.execute(update(OutboxEntry).where(OutboxEntry.lrs_id == lrs.id)
                                    .values(next_attempt_at=None))
                 db.session.commit()
-            while True:
-                step = self.deliver_batch(lrs)
+        while going:
+            for lrs in list(going):
+                step, total = self.deliver_batch(lrs), totals[lrs.id]
                 total.delivered += step.delivered
                 total.conflicts += step.conflicts
                 if step.failed:
                     total.failed = True
-                    break
-                if step.delivered == 0 and step.conflicts == 0:
-                    break
+                if step.failed or (step.delivered == 0 and step.conflicts == 0):
+                    going.remove(lrs)
+            if going and deadline is not None and time.monotonic() >= deadline:
+                for lrs in going:
+                    totals[lrs.id].more = True
+                break
         return totals
 
 
@@ -248,22 +260,34 @@ def run_loop(app: Any, stop: threading.Event, idle_seconds: float = 2.0) -> None
             purge = time.monotonic() >= next_purge
             if purge:
                 next_purge = time.monotonic() + 3600
-            database_down = _turn(app, forwarder, purge)
-            wait = min(wait * 2, 60.0) if database_down else idle_seconds
-            stop.wait(wait)
+            outcome = _turn(app, forwarder, purge)
+            wait = min(wait * 2, 60.0) if outcome == "down" else idle_seconds
+            stop.wait(0 if outcome == "more" else wait)  # statements still due: the next turn at once
     finally:
         lease.release()
 
 
-def _turn(app: Any, forwarder: Forwarder, purge: bool) -> bool:
-    """One round of the worker's jobs; returns whether the database was unavailable."""
+# The forwarder's share of one worker turn, in seconds: then the gradebook scores and the stale
+# grades get theirs, and the next turn goes on where it stopped.
+FORWARD_TURN_SECONDS = 10.0
+
+
+def _turn(app: Any, forwarder: Forwarder, purge: bool) -> str:
+    """One round of the worker's jobs: "down" when the database was unavailable, "more" when the
+    forwarder's time ran out with statements still due, else "done"."""
     from sqlalchemy.exc import OperationalError
 
     from ..grades.service import refresh_stale
     from ..grades.writeback import deliver_due
     from ..lti.storage import purge_expired
 
-    jobs: list[Any] = [forwarder.drain, deliver_due, refresh_stale] + ([purge_expired] if purge else [])
+    more = False
+
+    def forward() -> None:
+        nonlocal more
+        more = any(d.more for d in forwarder.drain(budget_seconds=FORWARD_TURN_SECONDS).values())
+
+    jobs: list[Any] = [forward, deliver_due, refresh_stale] + ([purge_expired] if purge else [])
     with app.app_context():
         try:
             for job in jobs:
@@ -274,10 +298,10 @@ def _turn(app: Any, forwarder: Forwarder, purge: bool) -> bool:
                     log.warning("outbox_worker_database_unavailable job=%s: %s",
                                 getattr(job, "__name__", job), str(exc.orig)[:200])
                     db.session.rollback()
-                    return True
+                    return "down"
                 except Exception:  # a broken LRS, platform or database hiccup must not kill the worker
                     log.exception("outbox_worker_error job=%s", getattr(job, "__name__", job))
                     db.session.rollback()
-            return False
+            return "more" if more else "done"
         finally:
             db.session.remove()
