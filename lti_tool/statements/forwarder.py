@@ -47,6 +47,13 @@ def add_lrs(secret_key: str, endpoint: str, username: str, password: str, name: 
         raise ValueError(f"--endpoint: must be an http(s) URL, got {endpoint!r}")
     if not 1 <= batch_size <= 1000:
         raise ValueError("--batch-size: must be between 1 and 1000")
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        # A statement whose transaction is open while the LRS is added would see neither: the
+        # intake queues it for the LRSs it sees, and this queues the statements it sees. SHARE waits
+        # for the intake's open transactions and holds off new ones until this one commits (after,
+        # they see the new LRS). On SQLite, writers take turns whole anyway.
+        db.session.execute(text("LOCK TABLE xapi_statements IN SHARE MODE"))
     lrs = Lrs(name=name or endpoint, endpoint=endpoint.rstrip("/") + "/", username=username,
               password_encrypted=encrypt(secret_key, password), batch_size=batch_size)
     db.session.add(lrs)
@@ -58,7 +65,7 @@ def add_lrs(secret_key: str, endpoint: str, username: str, password: str, name: 
         )
     )
     db.session.commit()
-    if db.session.get_bind().dialect.name == "postgresql":
+    if postgres:
         # The planner's statistics still say the outbox is small until autovacuum gets to it (up to
         # a minute or more): it then reads every entry and sorts them to find the first batch due,
         # 84 ms per batch with 1,000,000 entries (0.5 ms once analyzed).

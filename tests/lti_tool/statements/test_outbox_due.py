@@ -4,6 +4,8 @@ PostgreSQL planning that choice for an empty outbox (the forward bench: 967 ms p
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -56,3 +58,62 @@ def test_a_new_lrs_history_is_known_to_the_planner(app: Any) -> None:
         assert outbox_rows_planned() <= 0  # never analyzed (-1), or analyzed while empty
         add_lrs(app.config["SECRET_KEY"], "http://127.0.0.1:9/xAPI/", "u", "p")
         assert outbox_rows_planned() == 300
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_statement_stored_while_an_lrs_is_added_is_owed_to_it(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The intake queues a statement for the LRSs it sees; `add_lrs` queues the statements it sees.
+    A statement whose transaction was still open while the LRS was added saw neither: it was never
+    sent to the new LRS. Here the intake has stored and queued its statement and waits to commit
+    while the LRS is added."""
+    import lti_tool.grades.stale as stale
+
+    queued, release = threading.Event(), threading.Event()
+    before_commit = stale.statements_stored
+
+    def held(*args: Any, **kwargs: Any) -> Any:  # runs in the intake's transaction, before its commit
+        queued.set()
+        assert release.wait(30)
+        return before_commit(*args, **kwargs)
+
+    with app.app_context():
+        existing = add_lrs(app.config["SECRET_KEY"], "http://127.0.0.1:9/xAPI/", "u", "p").id
+    monkeypatch.setattr(stale, "statements_stored", held)
+    late = statements(1)
+
+    def intake() -> None:
+        with app.app_context():
+            store_statements(late)
+
+    def add() -> None:
+        with app.app_context():
+            added.append(add_lrs(app.config["SECRET_KEY"], "http://127.0.0.1:9/other/", "u", "p").id)
+
+    added: list[int] = []
+    storing = threading.Thread(target=intake)
+    storing.start()
+    assert queued.wait(30)
+    adding = threading.Thread(target=add)
+    adding.start()
+    with app.app_context():
+        _until(lambda: not adding.is_alive() or _waiting_for_a_lock())  # the fix makes it wait
+    release.set()
+    storing.join(30)
+    adding.join(30)
+    with app.app_context():
+        seq = db.session.scalar(select(Statement.seq).where(Statement.id == late[0]["id"]))
+        owed = db.session.scalars(select(OutboxEntry.lrs_id).where(OutboxEntry.statement_seq == seq)
+                                  .order_by(OutboxEntry.lrs_id)).all()
+        assert owed == [existing, added[0]]
+
+
+def _waiting_for_a_lock() -> bool:
+    db.session.rollback()
+    return bool(db.session.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")))
+
+
+def _until(condition: Any, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "neither happened in time"
+        time.sleep(0.05)
