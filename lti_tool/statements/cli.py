@@ -82,19 +82,13 @@ def lrs_list() -> None:
 def lrs_remove(lrs_id: int) -> None:
     """Stop forwarding to an LRS. Its undelivered statements stay in the tool's store (`yanxiu xapi
     export` can send them by hand); their outbox rows are dropped so nothing retries."""
-    from sqlalchemy import delete, func
-
-    from ..models import OutboxEntry
+    from .forwarder import remove_lrs
 
     with _app().app_context():
-        item = db.session.get(Lrs, lrs_id)
-        if item is None or not item.active:
+        removed = remove_lrs(lrs_id)
+        if removed is None:
             raise click.UsageError(f"LRS_ID: no active LRS {lrs_id} (see `yanxiu xapi lrs list`)")
-        pending = db.session.scalar(select(func.count()).select_from(OutboxEntry)
-                                    .where(OutboxEntry.lrs_id == lrs_id)) or 0
-        item.active = False
-        db.session.execute(delete(OutboxEntry).where(OutboxEntry.lrs_id == lrs_id))
-        db.session.commit()
+        item, pending = removed
         click.echo(f"removed LRS {lrs_id}: {item.endpoint} ({pending} undelivered statements not sent)")
 
 

@@ -47,13 +47,7 @@ def add_lrs(secret_key: str, endpoint: str, username: str, password: str, name: 
         raise ValueError(f"--endpoint: must be an http(s) URL, got {endpoint!r}")
     if not 1 <= batch_size <= 1000:
         raise ValueError("--batch-size: must be between 1 and 1000")
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        # A statement whose transaction is open while the LRS is added would see neither: the
-        # intake queues it for the LRSs it sees, and this queues the statements it sees. SHARE waits
-        # for the intake's open transactions and holds off new ones until this one commits (after,
-        # they see the new LRS). On SQLite, writers take turns whole anyway.
-        db.session.execute(text("LOCK TABLE xapi_statements IN SHARE MODE"))
+    postgres = _hold_intake()
     lrs = Lrs(name=name or endpoint, endpoint=endpoint.rstrip("/") + "/", username=username,
               password_encrypted=encrypt(secret_key, password), batch_size=batch_size)
     db.session.add(lrs)
@@ -72,6 +66,36 @@ def add_lrs(secret_key: str, endpoint: str, username: str, password: str, name: 
         db.session.execute(text("ANALYZE xapi_outbox"))
         db.session.commit()
     return lrs
+
+
+def remove_lrs(lrs_id: int) -> tuple[Lrs, int] | None:
+    """Stop forwarding to an LRS: it is kept, inactive, and its outbox entries are dropped (how many
+    is returned). None if there is no such active LRS."""
+    _hold_intake()  # an entry queued by a transaction open meanwhile would be left behind
+    lrs = db.session.get(Lrs, lrs_id)
+    if lrs is None or not lrs.active:
+        db.session.rollback()
+        return None
+    lrs.active = False
+    # Counted by the delete itself: on SQLite a count before it could miss what the intake queued
+    # while this waited for the write lock.
+    dropped = db.session.execute(delete(OutboxEntry).where(OutboxEntry.lrs_id == lrs_id))
+    pending = int(dropped.rowcount)  # type: ignore[attr-defined]
+    db.session.commit()
+    return lrs, pending
+
+
+def _hold_intake() -> bool:
+    """On PostgreSQL, wait for the intake's open transactions and hold off new ones until this one
+    ends; returns whether it did. The intake queues a statement for the LRSs its transaction sees,
+    and adding (or removing) an LRS acts on the statements its own sees, so a statement whose
+    transaction was open across the change would see neither: never sent to a new LRS, or left
+    queued for a removed one. SHARE conflicts with the intake's inserts only; transactions after
+    this one see the change. On SQLite, writers take turns whole anyway."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return False
+    db.session.execute(text("LOCK TABLE xapi_statements IN SHARE MODE"))
+    return True
 
 
 def backlog(lrs_id: int) -> tuple[int, int]:
@@ -217,7 +241,7 @@ class Forwarder:
         all that time no score would go to a gradebook and no large cohort's grades be recomputed."""
         deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
         totals: dict[int, Delivery] = {}
-        going = db.session.scalars(select(Lrs).where(Lrs.active.is_(True)).order_by(Lrs.id)).all()
+        going = list(db.session.scalars(select(Lrs).where(Lrs.active.is_(True)).order_by(Lrs.id)))
         for lrs in going:
             totals[lrs.id] = Delivery()
             if ignore_backoff:

@@ -8,15 +8,16 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 
 from lti_tool.extensions import db
 from lti_tool.models import Lrs, OutboxEntry, Statement
-from lti_tool.statements.forwarder import Forwarder, add_lrs
+from lti_tool.statements.forwarder import Forwarder, add_lrs, remove_lrs
 from lti_tool.statements.store import store_statements
 
 NOW = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
@@ -61,12 +62,10 @@ def test_a_new_lrs_history_is_known_to_the_planner(app: Any) -> None:
         assert outbox_rows_planned() == 300
 
 
-def test_a_statement_stored_while_an_lrs_is_added_is_owed_to_it(app: Any, database_url: str,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """The intake queues a statement for the LRSs it sees; `add_lrs` queues the statements it sees.
-    On PostgreSQL a statement whose transaction was still open while the LRS was added saw neither:
-    it was never sent to the new LRS. Here the intake has stored and queued its statement and waits
-    to commit while the LRS is added. (On SQLite the add waits for the intake's write lock.)"""
+def while_a_statement_is_being_stored(app: Any, database_url: str, monkeypatch: pytest.MonkeyPatch,
+                                      change: Callable[[], Any]) -> tuple[str, Any]:
+    """Run `change` (in its own app context and thread) while the intake has stored and queued a
+    statement and waits to commit; returns the statement's id and what `change` returned."""
     import lti_tool.grades.stale as stale
 
     queued, release = threading.Event(), threading.Event()
@@ -77,38 +76,72 @@ def test_a_statement_stored_while_an_lrs_is_added_is_owed_to_it(app: Any, databa
         assert release.wait(30)
         return before_commit(*args, **kwargs)
 
-    with app.app_context():
-        existing = add_lrs(app.config["SECRET_KEY"], "http://127.0.0.1:9/xAPI/", "u", "p").id
     monkeypatch.setattr(stale, "statements_stored", held)
     late = statements(1)
+    done: list[Any] = []
 
     def intake() -> None:
         with app.app_context():
             store_statements(late)
 
-    def add() -> None:
+    def run_change() -> None:
         with app.app_context():
-            added.append(add_lrs(app.config["SECRET_KEY"], "http://127.0.0.1:9/other/", "u", "p").id)
+            done.append(change())
 
-    added: list[int] = []
     storing = threading.Thread(target=intake)
     storing.start()
     assert queued.wait(30)
-    adding = threading.Thread(target=add)
-    adding.start()
+    changing = threading.Thread(target=run_change)
+    changing.start()
     if database_url.startswith("postgresql"):
         with app.app_context():
-            _until(lambda: not adding.is_alive() or _waiting_for_a_lock())  # the fix makes it wait
+            _until(lambda: not changing.is_alive() or _waiting_for_a_lock())  # the lock makes it wait
     else:
-        adding.join(0.5)  # SQLite's busy handler: nothing to observe, the add waits in it
+        changing.join(0.5)  # SQLite's busy handler: nothing to observe, the change waits in it
     release.set()
     storing.join(30)
-    adding.join(30)
+    changing.join(30)
+    assert done, "the change failed"
+    return late[0]["id"], done[0]
+
+
+def owed_to(statement_id: str) -> list[int]:
+    seq = db.session.scalar(select(Statement.seq).where(Statement.id == statement_id))
+    return list(db.session.scalars(select(OutboxEntry.lrs_id).where(OutboxEntry.statement_seq == seq)
+                                   .order_by(OutboxEntry.lrs_id)))
+
+
+def test_a_statement_stored_while_an_lrs_is_added_is_owed_to_it(app: Any, database_url: str,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The intake queues a statement for the LRSs it sees; `add_lrs` queues the statements it sees.
+    On PostgreSQL a statement whose transaction was still open while the LRS was added saw neither:
+    it was never sent to the new LRS. (On SQLite the add waits for the intake's write lock.)"""
     with app.app_context():
-        seq = db.session.scalar(select(Statement.seq).where(Statement.id == late[0]["id"]))
-        owed = db.session.scalars(select(OutboxEntry.lrs_id).where(OutboxEntry.statement_seq == seq)
-                                  .order_by(OutboxEntry.lrs_id)).all()
-        assert owed == [existing, added[0]]
+        existing = add_lrs(app.config["SECRET_KEY"], "http://127.0.0.1:9/xAPI/", "u", "p").id
+    late, added = while_a_statement_is_being_stored(app, database_url, monkeypatch, lambda: add_lrs(
+        app.config["SECRET_KEY"], "http://127.0.0.1:9/other/", "u", "p").id)
+    with app.app_context():
+        assert owed_to(late) == [existing, added]
+
+
+def test_a_statement_stored_while_an_lrs_is_removed_is_not_left_owed_to_it(
+        app: Any, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same the other way: the intake had queued the statement for an LRS being removed, and
+    the removal deleted only the entries committed before it, leaving one for an LRS nobody serves."""
+    with app.app_context():
+        kept = add_lrs(app.config["SECRET_KEY"], "http://127.0.0.1:9/xAPI/", "u", "p").id
+        going = add_lrs(app.config["SECRET_KEY"], "http://127.0.0.1:9/other/", "u", "p").id
+    late, (removed, pending) = while_a_statement_is_being_stored(app, database_url, monkeypatch,
+                                                                lambda: _removed(remove_lrs(going)))
+    with app.app_context():
+        assert owed_to(late) == [kept]
+        assert removed == going and pending == 1  # the statement it waited for was counted, and dropped
+        assert db.session.scalar(select(func.count()).select_from(OutboxEntry)
+                                 .where(OutboxEntry.lrs_id == going)) == 0
+
+
+def _removed(result: tuple[Lrs, int]) -> tuple[int, int]:
+    return result[0].id, result[1]
 
 
 def _waiting_for_a_lock() -> bool:
