@@ -83,7 +83,8 @@ def _plain_reading(workshop_id: int, args: dict[str, str]) -> tuple[list[int], d
     graded = [r for _, r in shown if r is not None]
     summary = {"count": len(graded), "passed": sum(1 for r in graded if r.passed)}
     if graded:
-        summary["average"] = (sum((Decimal(r.total) for r in graded), Decimal(0)) / len(graded)).quantize(Decimal("0.01"))
+        mean = sum((Decimal(r.total) for r in graded), Decimal(0)) / len(graded)
+        summary["average"] = mean.quantize(Decimal("0.01"))
     return [mid for mid, _ in shown], summary
 
 
@@ -106,7 +107,8 @@ def test_the_table_lists_counts_and_pages_what_a_plain_reading_finds(lti: LtiHar
         assert listed == ids[(number - 1) * PAGE_SIZE : number * PAGE_SIZE], args
         assert f"学员 {len(ids)}</p>" in page.text, args
         if summary["count"]:
-            assert f'id="summary">合格 {summary["passed"]}/{summary["count"]} · 平均分 {summary["average"]}' in page.text
+            line = f'id="summary">合格 {summary["passed"]}/{summary["count"]} · 平均分 {summary["average"]}'
+            assert line in page.text, args
         else:
             assert 'id="summary"' not in page.text
     everyone = host.get(base + "/grades").text
@@ -123,7 +125,8 @@ def test_the_table_lists_counts_and_pages_what_a_plain_reading_finds(lti: LtiHar
     (460, 460, [1, None, 458, 459, 460]),
     (4, 460, [1, 2, 3, 4, 5, 6, None, 460]),
 ])
-def test_the_pager_shows_the_ends_and_the_pages_around_this_one(page: int, pages: int, expected: list[int | None]) -> None:
+def test_the_pager_shows_the_ends_and_the_pages_around_this_one(page: int, pages: int,
+                                                                expected: list[int | None]) -> None:
     assert page_window(page, pages) == expected
 
 
@@ -131,7 +134,8 @@ def test_the_outbox_line_counts_every_entry_and_names_the_latest_error(lti: LtiH
     _host, base, _ = graded_workshop(lti)
     workshop_id = int(base.rsplit("/", 1)[1])
     with lti.tool_app.app_context():
-        member_ids = db.session.scalars(select(WorkshopMember.id).where(WorkshopMember.workshop_id == workshop_id)).all()
+        member_ids = db.session.scalars(select(WorkshopMember.id)
+                                        .where(WorkshopMember.workshop_id == workshop_id)).all()
         assert outbox_status(workshop_id) == {"pending": 0, "last_error": None}
         soon = datetime.now(UTC) + timedelta(minutes=1)
         for key, error in (("total", "HTTP 500 first"), ("process", "HTTP 503 latest"), ("summative", None)):
