@@ -30,10 +30,10 @@ register_nav(NavLink("workshop.my_grade", "我的成绩", "My grade", lambda v: 
 
 def visible_members(viewer: Viewer) -> list[WorkshopMember]:
     """Graded members this viewer may see: the host everyone, a tutor their classes."""
-    return list(db.session.scalars(_visible(viewer)))
+    return list(db.session.scalars(visible_query(viewer)))
 
 
-def _visible(viewer: Viewer) -> Select[Any]:
+def visible_query(viewer: Viewer) -> Select[Any]:
     query = select(WorkshopMember).where(WorkshopMember.workshop_id == viewer.workshop.id,
                                          WorkshopMember.role == "participant", WorkshopMember.active.is_(True))
     if not viewer.is_host:
@@ -67,7 +67,7 @@ def grades(workshop_id: int) -> Any:
     state, pending = state_for_listing(workshop, wait=bool(request.args.get("fresh")))
     # Filtered and counted on plain rows; only the page's members are loaded whole (a city cohort's
     # 23,000 member objects took a third of the page's time).
-    members = db.session.execute(_visible(viewer).with_only_columns(
+    members = db.session.execute(visible_query(viewer).with_only_columns(
         WorkshopMember.id, WorkshopMember.school, WorkshopMember.class_id, WorkshopMember.group_id)).all()
     rows = stored_grades(workshop) if state else {}
     f = _filters()
