@@ -99,7 +99,7 @@ class WorkshopFacts:
 NARROW_LIMIT = 2_000
 
 
-def _narrowed(column: Any, values: list[Any]) -> Iterator[Any]:
+def narrowed(column: Any, values: list[Any]) -> Iterator[Any]:
     """Conditions that together keep `column IN values`, or one that keeps everything."""
     if len(values) > NARROW_LIMIT:
         yield true()
@@ -119,7 +119,7 @@ def gather(workshop: Workshop, members: list[WorkshopMember]) -> WorkshopFacts:
     actors = list(by_actor)
 
     if videos and by_actor:
-        for where in _narrowed(VideoProgress.actor_key, actors):
+        for where in narrowed(VideoProgress.actor_key, actors):
             for actor_key, video_id, seconds in db.session.execute(
                 select(VideoProgress.actor_key, VideoProgress.video_id, VideoProgress.watched_seconds)
                 .where(VideoProgress.video_id.in_(list(videos)), where)
@@ -130,14 +130,14 @@ def gather(workshop: Workshop, members: list[WorkshopMember]) -> WorkshopFacts:
                     cap = Decimal(video.video_seconds) if video.video_seconds else Decimal(seconds)
                     facts.watched[video.id] = min(Decimal(seconds), cap)
     if readings and by_actor:
-        for where in _narrowed(Statement.actor_key, actors):
+        for where in narrowed(Statement.actor_key, actors):
             for actor_key, object_id in db.session.execute(
                 select(Statement.actor_key, Statement.object_id).distinct()
                 .where(Statement.object_id.in_(list(readings)), Statement.voided.is_(False), where)
             ):
                 if actor_key in by_actor:
                     by_actor[actor_key].opened.add(readings[object_id].id)
-    for where in _narrowed(Post.author_id, ids):
+    for where in narrowed(Post.author_id, ids):
         for author_id, activity_id, is_thread, count in db.session.execute(
             select(Post.author_id, Post.activity_id, Post.parent_id.is_(None), func.count())
             .join(Activity, Activity.id == Post.activity_id)
@@ -154,7 +154,7 @@ def gather(workshop: Workshop, members: list[WorkshopMember]) -> WorkshopFacts:
                 facts.replies += int(count)
     assignments = {a.id: a for a in activities if a.kind == "assignment"}
     # Plain rows, not ORM objects: a city workshop has tens of thousands of submissions.
-    rows = [row for where in _narrowed(Submission.member_id, ids) for row in db.session.execute(
+    rows = [row for where in narrowed(Submission.member_id, ids) for row in db.session.execute(
         select(Submission.member_id, Submission.activity_id, Submission.state, Submission.score,
                Submission.excellent).where(Submission.activity_id.in_(list(assignments)), where))]
     for member_id, activity_id, state, score, excellent in rows:

@@ -59,3 +59,36 @@ def member_progress(workshop: Workshop, member: WorkshopMember) -> MemberProgres
         select(Submission).where(Submission.member_id == member.id))}
     return MemberProgress(seconds, video_hours, Decimal(offline or 0), int(posts), submissions,
                           frozenset(per_topic))
+
+
+def members_hours(workshop: Workshop, members: list[WorkshopMember]) -> dict[int, Decimal]:
+    """member id → `member_progress(workshop, member).hours`, for many members in a few queries:
+    the tutor queue lists everyone behind, and a host's city cohort made that five queries per
+    learner. The members' users should be loaded with them (their actor keys)."""
+    from ..grades.facts import narrowed
+
+    videos = {a.id: a for a in db.session.scalars(
+        select(Activity).where(Activity.workshop_id == workshop.id, Activity.kind == "video"))}
+    iris = {activity_iri("video", a_id): a_id for a_id in videos}
+    by_actor = {lti_actor_key(m.user.issuer, m.user.sub): m.id for m in members}
+    seconds: dict[int, dict[int, Decimal]] = {m.id: {} for m in members}
+    if iris and by_actor:
+        for where in narrowed(VideoProgress.actor_key, list(by_actor)):
+            for actor, video_id, watched in db.session.execute(
+                select(VideoProgress.actor_key, VideoProgress.video_id, VideoProgress.watched_seconds)
+                .where(VideoProgress.video_id.in_(list(iris)), where)
+            ):
+                member_id = by_actor.get(actor)
+                if member_id is not None:
+                    activity = videos[iris[video_id]]
+                    cap = activity.video_seconds or watched
+                    seconds[member_id][activity.id] = min(Decimal(watched), Decimal(cap))
+    offline: dict[int, Decimal] = {}
+    mine = Attendance.member_id.in_(select(WorkshopMember.id).where(WorkshopMember.workshop_id == workshop.id))
+    for where in narrowed(Attendance.member_id, [m.id for m in members]):
+        offline.update((member_id, Decimal(hours or 0)) for member_id, hours in db.session.execute(
+            select(Attendance.member_id, func.coalesce(func.sum(Attendance.hours), 0))
+            .where(mine, where).group_by(Attendance.member_id)))
+    rule = hours_rule(workshop)
+    return {m.id: hours_from_seconds(sum(seconds[m.id].values(), Decimal(0)), rule) + offline.get(m.id, Decimal(0))
+            for m in members}

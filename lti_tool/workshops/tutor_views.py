@@ -20,7 +20,8 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from marshmallow import Schema, ValidationError, fields, validate, validates
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from ..china import china_today
 from ..extensions import db
@@ -31,12 +32,13 @@ from ..text import markdown
 from .access import workshop_access
 from .assignments import assignment_ref, choice_label, state_label, submission_or_404
 from .forms import errors_text
-from .progress import member_progress
+from .progress import members_hours
 from .registry import NavLink, register_nav
 from .views import bp
 
 PASS_SHARE = Decimal("0.6")
 BEHIND_SHARE = Decimal("0.5")
+SHOWN = 100  # submissions waiting, processed, and learners behind, listed on the page (all counted)
 
 register_nav(NavLink("workshop.tutor_queue", "待批改", "To grade",
                      lambda viewer: viewer.is_tutor or viewer.is_host, order=30))
@@ -53,7 +55,7 @@ class GradeInput(Schema):
             raise ValidationError("最多两位小数 / at most 2 decimal places")
 
 
-def _scope(viewer: Any, class_id: int | None) -> list[WorkshopMember]:
+def _scope_query(viewer: Any, class_id: int | None) -> Select[Any]:
     """Members whose work this viewer grades: a tutor's own classes, the host's whole workshop."""
     query = select(WorkshopMember).where(WorkshopMember.workshop_id == viewer.workshop.id,
                                          WorkshopMember.role == "participant", WorkshopMember.active.is_(True))
@@ -62,10 +64,18 @@ def _scope(viewer: Any, class_id: int | None) -> list[WorkshopMember]:
             query = query.where(WorkshopMember.class_id == class_id)
     else:
         allowed = viewer.class_ids if class_id is None else (viewer.class_ids & {class_id})
-        if not allowed:
-            return []
-        query = query.where(WorkshopMember.class_id.in_(list(allowed)))
-    return list(db.session.scalars(query.order_by(WorkshopMember.id)))
+        query = query.where(WorkshopMember.class_id.in_(sorted(allowed)))  # none: IN () is false
+    return query.order_by(WorkshopMember.id)
+
+
+def _scope(viewer: Any, class_id: int | None) -> list[WorkshopMember]:
+    return list(db.session.scalars(_scope_query(viewer, class_id).options(
+        selectinload(WorkshopMember.user), selectinload(WorkshopMember.workshop_class))))
+
+
+def _scope_ids(viewer: Any, class_id: int | None) -> Select[Any]:
+    """The same members as a subquery of ids (a submission filter)."""
+    return _scope_query(viewer, class_id).with_only_columns(WorkshopMember.id).order_by(None)
 
 
 def planned_hours_to_date(phases: list[Phase], today: date) -> Decimal:
@@ -101,28 +111,39 @@ def tutor_queue(workshop_id: int) -> Any:
     activities = {a.id: a for a in db.session.scalars(
         select(Activity).where(Activity.workshop_id == workshop_id, Activity.kind == "assignment")
         .order_by(Activity.position))}
-    subs = list(db.session.scalars(
-        select(Submission).where(Submission.activity_id.in_(list(activities)), Submission.member_id.in_(list(by_id)))
-        .order_by(Submission.submitted_at, Submission.id))) if activities and by_id else []
-    pending = [s for s in subs if s.state == "submitted"]
-    done = [s for s in subs if s.state != "submitted"]
-    counts = {"submitted": len(pending), "returned": sum(s.state == "returned" for s in subs),
-              "graded": sum(s.state == "graded" for s in subs), "excellent": sum(s.excellent for s in subs)}
-    submitted_pairs = {(s.member_id, s.activity_id) for s in subs}
+    # Counted and listed in the database, the lists cut at SHOWN: a host's city cohort has tens of
+    # thousands of submissions, and the page was 11 MB (make bench BENCH=pages at 23,000).
+    theirs = (Submission.activity_id.in_(list(activities)),
+              Submission.member_id.in_(_scope_ids(viewer, class_id)))
+    by_state = dict(db.session.execute(select(Submission.state, func.count()).where(*theirs)
+                                       .group_by(Submission.state)).all()) if activities else {}
+    excellent = db.session.scalar(select(func.count()).select_from(Submission)
+                                  .where(*theirs, Submission.excellent.is_(True))) if activities else 0
+    counts = {"submitted": by_state.get("submitted", 0), "returned": by_state.get("returned", 0),
+              "graded": by_state.get("graded", 0), "excellent": excellent or 0}
+    first_come = (Submission.submitted_at, Submission.id)
+    pending = list(db.session.scalars(select(Submission).where(*theirs, Submission.state == "submitted")
+                                      .order_by(*first_come).limit(SHOWN))) if activities else []
+    done = list(reversed(db.session.scalars(  # the latest, in the order they came
+        select(Submission).where(*theirs, Submission.state != "submitted")
+        .order_by(Submission.submitted_at.desc(), Submission.id.desc()).limit(SHOWN)).all())) if activities else []
     required = [a for a in activities.values() if a.required]
+    handed_in = select(Submission.member_id, Submission.activity_id).where(
+        Submission.activity_id.in_([a.id for a in required]), Submission.member_id.in_(_scope_ids(viewer, class_id)))
+    submitted_pairs = {(m, a) for m, a in db.session.execute(handed_in)} if required else set()
     phases = list(db.session.scalars(select(Phase).where(Phase.workshop_id == workshop_id)))
     plan = planned_hours_to_date(phases, china_today())
+    hours = members_hours(viewer.workshop, members) if plan > 0 else {}
     behind = []
     for member in members:
         missing = [a for a in required if (member.id, a.id) not in submitted_pairs]
-        hours = member_progress(viewer.workshop, member).hours if plan > 0 else None
-        low = hours is not None and hours < plan * BEHIND_SHARE
+        low = plan > 0 and hours[member.id] < plan * BEHIND_SHARE
         if missing or low:
-            behind.append({"member": member, "missing": missing, "hours": hours, "low": low})
+            behind.append({"member": member, "missing": missing, "hours": hours.get(member.id), "low": low})
     return render_template(
         "workshop/tutor_queue.html", workshop=viewer.workshop, viewer=viewer, classes=classes, class_id=class_id,
-        pending=pending, done=done, counts=counts, activities=activities, members=by_id, behind=behind,
-        plan=plan, state_label=state_label, lang=session.get("lang", "zh"),
+        pending=pending, done=done, counts=counts, activities=activities, members=by_id, behind=behind[:SHOWN],
+        behind_total=len(behind), shown=SHOWN, plan=plan, state_label=state_label, lang=session.get("lang", "zh"),
     )
 
 

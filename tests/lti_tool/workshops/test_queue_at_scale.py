@@ -1,0 +1,106 @@
+"""The grading queue for a host of a large workshop: everyone's hours in a few queries equal each
+learner's own progress page, and the lists are cut (the counts are not) so the page stays small."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from lti_tool.extensions import db
+from lti_tool.models import Activity, Attendance, Phase, Submission, VideoProgress, Workshop, WorkshopMember
+from lti_tool.statements.actors import lti_actor_key
+from lti_tool.statements.events import activity_iri
+from lti_tool.workshops import tutor_views
+from lti_tool.workshops.progress import member_progress, members_hours
+
+from ...fixtures.lti import LtiHarness, lti_harness
+from .test_assignments import make_space
+
+
+@pytest.fixture
+def lti(database_url: str, tmp_path: Path) -> Iterator[LtiHarness]:
+    with lti_harness(database_url, tmp_path / "instance") as harness:
+        yield harness
+
+
+@pytest.mark.parametrize("narrow_limit", [2_000, 1], ids=["by-id", "whole-workshop"])
+def test_everyones_hours_at_once_equal_each_learners_own(lti: LtiHarness, narrow_limit: int,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("lti_tool.grades.facts.NARROW_LIMIT", narrow_limit)  # above it: every row read once
+    space = make_space(lti)
+    with space.lti.tool_app.app_context():
+        workshop = db.session.get(Workshop, space.workshop_id)
+        videos = [Activity(workshop_id=workshop.id, position=10 + i, kind="video", title=f"课例{i}",
+                           video_url="https://media.example.cn/v.mp4", video_seconds=seconds)
+                  for i, seconds in enumerate([Decimal(600), None])]  # one without a known length
+        offline = Activity(workshop_id=workshop.id, position=20, kind="offline", title="线下研修")
+        db.session.add_all([*videos, offline])
+        db.session.flush()
+        members = list(db.session.scalars(select(WorkshopMember).where(WorkshopMember.workshop_id == workshop.id)
+                                          .order_by(WorkshopMember.id)))
+        for i, m in enumerate(members):
+            key = lti_actor_key(m.user.issuer, m.user.sub)
+            for j, video in enumerate(videos):
+                if (i + j) % 3:
+                    watched = Decimal(250 * i + 125 * j + 7)  # beyond 600 s for some: capped
+                    db.session.add(VideoProgress(actor_key=key, video_id=activity_iri("video", video.id),
+                                                 watched_seconds=watched, length_seconds=video.video_seconds))
+            if i % 2:
+                db.session.add(Attendance(activity_id=offline.id, member_id=m.id, status="present",
+                                          hours=Decimal("1.5") * i))
+        db.session.commit()
+        assert members_hours(workshop, members) == {m.id: member_progress(workshop, m).hours for m in members}
+        assert len({h for h in members_hours(workshop, members).values()}) > 3  # the data differ
+
+
+def test_the_hosts_queue_counts_everything_and_lists_the_first(lti: LtiHarness,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tutor_views, "SHOWN", 2)
+    space = make_space(lti)
+    with space.lti.tool_app.app_context():
+        people = {m.display_name: m.id for m in db.session.scalars(
+            select(WorkshopMember).where(WorkshopMember.workshop_id == space.workshop_id))}
+        second = Activity(workshop_id=space.workshop_id, position=5, kind="assignment", title="第二份作业",
+                          required=True, max_score=Decimal(100), choices=[])
+        db.session.add(second)
+        db.session.add(Phase(workshop_id=space.workshop_id, title="第一阶段", planned_hours=Decimal(5),
+                             starts_on=date(2020, 1, 1), ends_on=date(2020, 2, 1)))  # ended: all 5 学时 planned
+        db.session.flush()
+        start = datetime(2026, 11, 1, tzinfo=UTC)
+        made = []
+        for i, (name, activity, state) in enumerate([("王丽华", space.activity_id, "submitted"),
+                                                      ("李建国", space.activity_id, "submitted"),
+                                                      ("周婷", space.activity_id, "submitted"),
+                                                      ("王丽华", second.id, "graded"),
+                                                      ("李建国", second.id, "returned"),
+                                                      ("周婷", second.id, "graded")]):
+            sub = Submission(activity_id=activity, member_id=people[name], text="作业", state=state,
+                             submitted_at=start + timedelta(hours=i), excellent=i == 5,
+                             score=Decimal(80) if state == "graded" else None)
+            db.session.add(sub)
+            db.session.flush()
+            made.append(sub.id)
+        db.session.commit()
+    page = space.get("maxiaoyan", "/queue").text
+    counts = {k: re.search(rf'id="count-{k}">(\d+)<', page).group(1) for k in ("submitted", "returned", "graded",
+                                                                              "excellent")}
+    assert counts == {"submitted": "3", "returned": "1", "graded": "2", "excellent": "1"}
+    assert re.findall(r'data-submission="(\d+)"', page) == [str(made[0]), str(made[1])]  # the first two come
+    assert 'id="pending-more"' in page and "共 3 份" in page
+    processed = page.split("已处理", 1)[1].split("</details>", 1)[0]
+    assert "（3）" in processed and "列出最近 2 份" in processed
+    assert [f"/submissions/{sid}" in processed for sid in made[3:]] == [False, True, True]  # the latest two
+    behind = page.split('aria-label="进度落后"', 1)[1]
+    listed = re.findall(r'<li data-member="(\d+)"', behind)
+    assert len(listed) == 2 and 'id="behind-more"' in behind  # everyone is under half of 5 学时
+    with space.lti.tool_app.app_context():
+        participants = len(db.session.scalars(select(WorkshopMember.id).where(
+            WorkshopMember.workshop_id == space.workshop_id, WorkshopMember.role == "participant",
+            WorkshopMember.active.is_(True))).all())
+    assert re.search(r"共 (\d+) 人", behind).group(1) == str(participants)  # counted whole
