@@ -9,8 +9,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from ..china import china_days
 from ..extensions import db
@@ -71,12 +73,17 @@ class Report:
         return [s for s in self.standings if s.status == "not_started"]
 
 
-def scope_members(workshop: Workshop, class_ids: list[int] | None) -> list[WorkshopMember]:
+def _scope_query(workshop: Workshop, class_ids: list[int] | None) -> Select[Any]:
     query = select(WorkshopMember).where(WorkshopMember.workshop_id == workshop.id,
                                          WorkshopMember.role.in_(GRADED_ROLES), WorkshopMember.active.is_(True))
     if class_ids is not None:
         query = query.where(WorkshopMember.class_id.in_(class_ids))
-    return list(db.session.scalars(query.order_by(WorkshopMember.school, WorkshopMember.id)))
+    return query
+
+
+def scope_members(workshop: Workshop, class_ids: list[int] | None) -> list[WorkshopMember]:
+    return list(db.session.scalars(_scope_query(workshop, class_ids).order_by(WorkshopMember.school, WorkshopMember.id)
+                                   .options(selectinload(WorkshopMember.user))))
 
 
 def build_report(workshop: Workshop, class_ids: list[int] | None, start: date, end: date,
@@ -100,14 +107,16 @@ def build_report(workshop: Workshop, class_ids: list[int] | None, start: date, e
         classes = [c for c in classes if c.id in class_ids]
     scope = workshop.title if class_ids is None else "、".join(c.name for c in classes) or workshop.title
     begin, stop = china_days(start, end)
-    ids = [m.id for m in members]
+    # The learners as a subquery, not a list: a province's 40,000 ids are more parameters than
+    # SQLite takes in one statement (32,766).
+    ids = _scope_query(workshop, class_ids).with_only_columns(WorkshopMember.id)
     assignments = select(Activity.id).where(Activity.workshop_id == workshop.id)
     period = {
         "posts": _count(select(func.count()).select_from(Post).where(
-            Post.author_id.in_(ids), Post.created_at >= begin, Post.created_at < stop)) if ids else 0,
+            Post.author_id.in_(ids), Post.created_at >= begin, Post.created_at < stop)),
         "submitted": _count(select(func.count()).select_from(Submission).where(
             Submission.member_id.in_(ids), Submission.activity_id.in_(assignments),
-            Submission.submitted_at >= begin, Submission.submitted_at < stop)) if ids else 0,
+            Submission.submitted_at >= begin, Submission.submitted_at < stop)),
     }
     report = Report(workshop=workshop, scope=scope, start=start, end=end, standings=rows, counts=counts,
                     schools=sorted(schools.values(), key=lambda r: (-r.learners, r.school)),

@@ -5,6 +5,7 @@ the one-source-of-truth check: the report's hours are the hours the grade engine
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -187,3 +188,21 @@ def test_expected_hours_follow_the_phase_plan() -> None:
     assert expected_hours(workshop, phases, date(2026, 9, 5)) == Decimal("8.0")  # type: ignore[arg-type]
     assert expected_hours(workshop, phases, date(2027, 2, 1)) == Decimal("80.0")  # type: ignore[arg-type]
     assert expected_hours(workshop, [], date(2027, 2, 1)) is None  # type: ignore[arg-type]
+
+
+def test_a_large_report_names_the_first_and_counts_everyone(lti: LtiHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A city workshop's page listed all 23,000 (7.8 MB): each list stops at LISTED with a note, the
+    counts stay whole, and the XLSX still has everyone."""
+    from openpyxl import load_workbook
+
+    monkeypatch.setattr("lti_tool.reports.views.LISTED", 1)
+    host, base, _, _ = reported_workshop(lti)
+    html = host.get(base + "/report").text
+    assert 'id="learners">3<' in html and 'id="count-behind">2<' in html
+    behind = html.split('id="behind"')[1].split("</ol>")[0]
+    assert behind.count("<li>") == 1
+    assert len(re.findall(r'<tr data-member="\d+">', html.split('id="learner-table"')[1])) == 1
+    assert html.count("页面列出前 1 人") == 2  # behind, and the whole table (one not started: not cut)
+    sheet = load_workbook(io.BytesIO(host.get(base + "/report.xlsx").content)).worksheets
+    assert sum(1 for ws in sheet for row in ws.iter_rows(values_only=True) if row and row[0] in (
+        "王丽华", "李建国", "张秀英")) >= 3
