@@ -115,6 +115,14 @@ def ranks_people(policy: Policy) -> bool:
     return bool(policy.share_caps) or policy.outstanding is not None
 
 
+# Beyond this many learners changed since the last computation (a province cohort after the worker
+# was down for an hour, say), or named by their schools, everyone is recomputed: the incremental
+# path names its learners in SQL lists, which past tens of thousands exceed what one statement may
+# carry (PostgreSQL 65,535 parameters; SQLite 32,766 by default, 250,000 as Debian builds it; the
+# school-cap schemes name two per account), and a full pass costs about the same then.
+INCREMENTAL_LIMIT = 2_000
+
+
 def recompute(workshop: Workshop, *, full: bool = False) -> list[LearnerResult]:
     """Compute and store results: of everyone (the first time, after a change that may concern
     anyone, or when the scheme ranks the whole workshop), else of the learners whose inputs changed
@@ -135,11 +143,15 @@ def recompute(workshop: Workshop, *, full: bool = False) -> list[LearnerResult]:
     # learners' changes that way; tests/lti_tool/test_evening_peak.py).
     columns = (GradeDirty.id, GradeDirty.member_id, GradeDirty.actor_key) if incremental else (GradeDirty.id,)
     dirty = db.session.execute(select(*columns).where(GradeDirty.workshop_id == workshop.id)).all()
+    if incremental and len({(row.member_id, row.actor_key) for row in dirty}) > INCREMENTAL_LIMIT:
+        incremental = False
     if incremental:
         members = _dirty_members(workshop, dirty)
         if scope is not None and members:
             alike = {scope_value(m, scope): m for m in members}  # one learner per scope stands for it
             members = graded_members(workshop, or_(*(same_scope(workshop, m, scope) for m in alike.values())))
+        incremental = len(members) <= INCREMENTAL_LIMIT
+    if incremental:
         wf = gather(workshop, members)
         mapping, slots = mapping_for(policy, feed_choices(workshop)), policy_slots(policy)
         records = [build_record(policy, wf, wf.members[m.id], mapping, slots) for m in members]

@@ -107,8 +107,8 @@ def build_report(workshop: Workshop, class_ids: list[int] | None, start: date, e
         classes = [c for c in classes if c.id in class_ids]
     scope = workshop.title if class_ids is None else "、".join(c.name for c in classes) or workshop.title
     begin, stop = china_days(start, end)
-    # The learners as a subquery, not a list: a province's 40,000 ids are more parameters than
-    # SQLite takes in one statement (32,766).
+    # The learners as a subquery, not a list of ids: one parameter each, and a province's 40,000
+    # are more than SQLite takes in one statement as it is built by default (32,766).
     ids = _scope_query(workshop, class_ids).with_only_columns(WorkshopMember.id)
     assignments = select(Activity.id).where(Activity.workshop_id == workshop.id)
     period = {

@@ -90,6 +90,33 @@ def test_a_learners_event_recomputes_that_learner_only(lti: LtiHarness) -> None:
         assert stored() == incremental
 
 
+def test_many_changed_learners_are_recomputed_in_one_pass_over_everyone(lti: LtiHarness, monkeypatch: Any) -> None:
+    """Past INCREMENTAL_LIMIT changed learners (a province after the worker was down) the
+    incremental path would name them all in SQL lists longer than a statement may carry: everyone
+    is recomputed instead, with the same results."""
+    from lti_tool.grades import service
+
+    monkeypatch.setattr(service, "INCREMENTAL_LIMIT", 1)
+    _host, base, people = three_learners(lti)
+    with lti.tool_app.app_context():
+        video, reading = (db.session.scalars(select(Activity.id).where(Activity.kind == kind)).one()
+                          for kind in ("video", "reading"))
+    watch_whole_video(people["lijianguo"], base, video)
+    with lti.tool_app.app_context():
+        workshop_id = member(lti, "李建国").workshop_id
+        assert len(service.recompute(db.session.get(Workshop, workshop_id))) == 1  # one changed: within the limit
+    assert people["lijianguo"].session.get(f"{base}/a/{reading}").status_code == 200  # opening it counts
+    watch_whole_video(people["zhangxiuying"], base, video)
+    with lti.tool_app.app_context():
+        workshop = db.session.get(Workshop, workshop_id)
+        results = service.recompute(workshop)
+        assert len(results) == 3  # two changed: everyone, in one pass
+        assert not state().stale and db.session.scalars(select(GradeDirty)).all() == []
+        after = stored()
+        service.recompute(workshop, full=True)
+        assert stored() == after
+
+
 def test_a_computation_overtaken_by_a_later_one_stores_nothing(lti: LtiHarness, monkeypatch: Any) -> None:
     """Two readers recompute at once (an evening peak): the first reads 李建国's records, then he
     opens the reading and the second reader computes and commits first. The first one's older
