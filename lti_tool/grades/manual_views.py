@@ -98,7 +98,7 @@ def manual_scores(workshop_id: int) -> Any:
 _FIELD = re.compile(r"score:\d{1,18}:[^:]{1,100}")
 
 
-def _where() -> dict[str, str]:
+def _where() -> dict[str, Any]:
     """The sheet's page and class, kept across a save."""
     return {k: v for k in ("class", "page") if (v := request.args.get(k, "").strip()[:20])}
 

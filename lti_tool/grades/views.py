@@ -46,7 +46,8 @@ def _filters() -> dict[str, str]:
     return {k: request.args.get(k, "").strip()[:200] for k in ("school", "class", "group", "band", "passed")}
 
 
-def _matches(member: WorkshopMember, row: Any, f: dict[str, str]) -> bool:
+def _matches(member: Any, row: Any, f: dict[str, str]) -> bool:
+    """`member`: anything with school, class_id and group_id (a member, or its plain row)."""
     if f["school"] and (member.school or "") != f["school"]:
         return False
     if f["class"] and str(member.class_id or "") != f["class"]:
