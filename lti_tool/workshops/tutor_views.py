@@ -112,7 +112,7 @@ def tutor_queue(workshop_id: int) -> Any:
         select(Activity).where(Activity.workshop_id == workshop_id, Activity.kind == "assignment")
         .order_by(Activity.position))}
     # Counted and listed in the database, the lists cut at SHOWN: a host's city cohort has tens of
-    # thousands of submissions, and the page was 11 MB (make bench BENCH=pages at 23,000).
+    # thousands of submissions, and the page was 11 MB at 23,000 learners.
     theirs = (Submission.activity_id.in_(list(activities)),
               Submission.member_id.in_(_scope_ids(viewer, class_id)))
     by_state = dict(db.session.execute(select(Submission.state, func.count()).where(*theirs)
@@ -143,7 +143,7 @@ def tutor_queue(workshop_id: int) -> Any:
     return render_template(
         "workshop/tutor_queue.html", workshop=viewer.workshop, viewer=viewer, classes=classes, class_id=class_id,
         pending=pending, done=done, counts=counts, activities=activities, members=by_id, behind=behind[:SHOWN],
-        behind_total=len(behind), shown=SHOWN, plan=plan, state_label=state_label, lang=session.get("lang", "zh"),
+        behind_total=len(behind), plan=plan, state_label=state_label, lang=session.get("lang", "zh"),
     )
 
 
