@@ -161,6 +161,12 @@ def test_tutor_takes_attendance_and_hours_reach_progress(lti: LtiHarness) -> Non
     assert 'id="total-hours">6.50<' in summary
     host = w["drivers"]["maxiaoyan"].session.get(f"{w['base']}/o/{w['aid']}").text
     assert 'id="count-missing">1<' in host  # the host's summary includes 陈静 of 二班, not yet taken
+    # Once 陈静 is recorded, the host counts her and the tutor of 一班 still does not.
+    assert post_roll(w, "maxiaoyan", {"chenjing": ("present", "")}).status_code == 200
+    host = w["drivers"]["maxiaoyan"].session.get(f"{w['base']}/o/{w['aid']}").text
+    assert 'id="count-present">2<' in host and 'id="count-missing">0<' in host
+    summary = w["drivers"]["huwenbin"].session.get(f"{w['base']}/o/{w['aid']}").text
+    assert 'id="count-present">1<' in summary and 'id="total-hours">6.50<' in summary
 
 
 def test_generic_activity_link_leads_to_the_session_page(lti: LtiHarness) -> None:
