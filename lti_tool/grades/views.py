@@ -29,8 +29,11 @@ register_nav(NavLink("workshop.my_grade", "我的成绩", "My grade", lambda v: 
 
 
 def visible_members(viewer: Viewer) -> list[WorkshopMember]:
-    """Graded members this viewer may see: the host everyone, a tutor their classes."""
-    return list(db.session.scalars(visible_query(viewer)))
+    """Graded members this viewer may see: the host everyone, a tutor their classes; with the user,
+    class and group each row of an export names (else a query per learner for the name)."""
+    return list(db.session.scalars(visible_query(viewer).options(
+        selectinload(WorkshopMember.user), selectinload(WorkshopMember.workshop_class),
+        selectinload(WorkshopMember.group))))
 
 
 def visible_query(viewer: Viewer) -> Select[Any]:
