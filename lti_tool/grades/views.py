@@ -4,7 +4,6 @@ explanation with what they still need, the participant's own grade, manual score
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from typing import Any
 
 from flask import Response, abort, g, render_template, request, session
@@ -19,7 +18,8 @@ from ..workshops.access import Viewer, workshop_access
 from ..workshops.registry import NavLink, register_nav
 from ..workshops.views import bp
 from .feed import record_to_json
-from .service import NoPolicy, ensure_fresh, state_for_listing, stored_grades, workshop_policy
+from .service import NoPolicy, ensure_fresh, state_for_listing, workshop_policy
+from .table_query import listing
 from .what_if_view import own_grade
 
 PAGE_SIZE = 50
@@ -49,19 +49,6 @@ def _filters() -> dict[str, str]:
     return {k: request.args.get(k, "").strip()[:200] for k in ("school", "class", "group", "band", "passed")}
 
 
-def _matches(member: Any, row: Any, f: dict[str, str]) -> bool:
-    """`member`: anything with school, class_id and group_id (a member, or its plain row)."""
-    if f["school"] and (member.school or "") != f["school"]:
-        return False
-    if f["class"] and str(member.class_id or "") != f["class"]:
-        return False
-    if f["group"] and str(member.group_id or "") != f["group"]:
-        return False
-    if f["band"] and (row is None or row.band != f["band"]):
-        return False
-    return not (f["passed"] in ("yes", "no") and (row is None or row.passed != (f["passed"] == "yes")))
-
-
 @bp.route("/<int:workshop_id>/grades")
 @workshop_access("tutor")
 def grades(workshop_id: int) -> Any:
@@ -69,27 +56,15 @@ def grades(workshop_id: int) -> Any:
     workshop = viewer.workshop
     # The last results, said so, while a city cohort is recomputed, unless the reader asks to wait.
     state, pending = state_for_listing(workshop, wait=bool(request.args.get("fresh")))
-    # Filtered and counted on plain rows; only the page's members are loaded whole (a city cohort's
-    # 23,000 member objects took a third of the page's time).
-    members = db.session.execute(visible_query(viewer).with_only_columns(
-        WorkshopMember.id, WorkshopMember.school, WorkshopMember.class_id, WorkshopMember.group_id)).all()
-    rows = stored_grades(workshop) if state else {}
     f = _filters()
-    matching = [(m.id, rows.get(m.id)) for m in members if _matches(m, rows.get(m.id), f)]
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    pages = max(1, (len(matching) + PAGE_SIZE - 1) // PAGE_SIZE)
-    page = min(page, pages)
-    on_page = matching[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    loaded = {m.id: m for m in db.session.scalars(
-        select(WorkshopMember).where(WorkshopMember.id.in_([mid for mid, _ in on_page]))
-        .options(selectinload(WorkshopMember.user), selectinload(WorkshopMember.workshop_class)))}
+    listed = listing(visible_query(viewer), workshop.id, state is not None, f,
+                     request.args.get("page", 1, type=int) or 1, PAGE_SIZE)
     classes = db.session.scalars(select(WorkshopClass).where(WorkshopClass.workshop_id == workshop_id)
                                  .order_by(WorkshopClass.name)).all()
     if not viewer.is_host:
         classes = [c for c in classes if c.id in viewer.class_ids]
     groups = db.session.scalars(select(StudyGroup).where(StudyGroup.workshop_id == workshop_id)
                                 .order_by(StudyGroup.name)).all()
-    summary = _summary([r for _, r in matching if r is not None])
     from .service import GradeState
 
     error = None
@@ -101,10 +76,9 @@ def grades(workshop_id: int) -> Any:
     return render_template(
         "grades/table.html", workshop=workshop, viewer=viewer, state=state, error=error, pending=pending,
         ags=ags_enabled(workshop) if viewer.is_host else False, outbox=outbox_status(workshop_id),
-        rows=[(loaded[mid], r) for mid, r in on_page], page=page, pages=pages, total=len(matching),
-        filters=f, classes=classes, groups=groups, schools=sorted({m.school for m in members if m.school}),
-        bands=sorted({r.band for r in rows.values() if r.band}), summary=summary, lang=session.get("lang", "zh"),
-        page_window=page_window,
+        rows=listed.rows, page=listed.page, pages=listed.pages, total=listed.total, filters=f, classes=classes,
+        groups=groups, schools=listed.schools, bands=listed.bands, summary=listed.summary,
+        lang=session.get("lang", "zh"), page_window=page_window,
     )
 
 
@@ -121,17 +95,6 @@ def page_window(page: int, pages: int, around: int = 2) -> list[int | None]:
             out.append(None)
         out.append(number)
     return out
-
-
-def _summary(rows: list[GradeResult]) -> dict[str, Any]:
-    if not rows:
-        return {"count": 0}
-    bands: dict[str, int] = {}
-    for r in rows:
-        bands[r.band or "—"] = bands.get(r.band or "—", 0) + 1
-    passed = sum(1 for r in rows if r.passed)
-    return {"count": len(rows), "passed": passed, "bands": bands,
-            "average": (sum((Decimal(r.total) for r in rows), Decimal(0)) / len(rows)).quantize(Decimal("0.01"))}
 
 
 def _member_or_404(viewer: Viewer, member_id: int) -> WorkshopMember:
