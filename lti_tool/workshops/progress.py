@@ -34,37 +34,28 @@ def hours_rule(workshop: Workshop) -> HoursRule:
 
 
 def member_progress(workshop: Workshop, member: WorkshopMember) -> MemberProgress:
-    videos = {a.id: a for a in db.session.scalars(
-        select(Activity).where(Activity.workshop_id == workshop.id, Activity.kind == "video"))}
-    iris = {activity_iri("video", a_id): a_id for a_id in videos}
-    seconds: dict[int, Decimal] = {}
-    if iris:
-        key = lti_actor_key(member.user.issuer, member.user.sub)
-        for row in db.session.execute(
-            select(VideoProgress.video_id, VideoProgress.watched_seconds).where(
-                VideoProgress.actor_key == key, VideoProgress.video_id.in_(list(iris)))
-        ):
-            activity = videos[iris[row.video_id]]
-            cap = activity.video_seconds or row.watched_seconds
-            seconds[activity.id] = min(Decimal(row.watched_seconds), Decimal(cap))
-    rule = hours_rule(workshop)
-    video_hours = hours_from_seconds(sum(seconds.values(), Decimal(0)), rule)
-    offline = db.session.scalar(
-        select(func.coalesce(func.sum(Attendance.hours), 0)).where(Attendance.member_id == member.id)
-    )
+    seconds = _watched(workshop, [member])[member.id]
+    video_hours = hours_from_seconds(sum(seconds.values(), Decimal(0)), hours_rule(workshop))
     per_topic = {activity_id: int(count) for activity_id, count in db.session.execute(
         select(Post.activity_id, func.count()).where(Post.author_id == member.id).group_by(Post.activity_id))}
     posts = sum(per_topic.values())
     submissions = {s.activity_id: s for s in db.session.scalars(
         select(Submission).where(Submission.member_id == member.id))}
-    return MemberProgress(seconds, video_hours, Decimal(offline or 0), int(posts), submissions,
-                          frozenset(per_topic))
+    return MemberProgress(seconds, video_hours, _offline(workshop, [member]).get(member.id, Decimal(0)), int(posts),
+                          submissions, frozenset(per_topic))
 
 
 def members_hours(workshop: Workshop, members: list[WorkshopMember]) -> dict[int, Decimal]:
     """member id → `member_progress(workshop, member).hours`, for many members in a few queries:
     the tutor queue lists everyone behind, and a host's city cohort made that five queries per
     learner. The members' users should be loaded with them (their actor keys)."""
+    seconds, offline, rule = _watched(workshop, members), _offline(workshop, members), hours_rule(workshop)
+    return {m.id: hours_from_seconds(sum(seconds[m.id].values(), Decimal(0)), rule) + offline.get(m.id, Decimal(0))
+            for m in members}
+
+
+def _watched(workshop: Workshop, members: list[WorkshopMember]) -> dict[int, dict[int, Decimal]]:
+    """member id → video activity id → seconds watched, capped at the video's length."""
     from ..grades.facts import narrowed
 
     videos = {a.id: a for a in db.session.scalars(
@@ -83,12 +74,17 @@ def members_hours(workshop: Workshop, members: list[WorkshopMember]) -> dict[int
                     activity = videos[iris[video_id]]
                     cap = activity.video_seconds or watched
                     seconds[member_id][activity.id] = min(Decimal(watched), Decimal(cap))
+    return seconds
+
+
+def _offline(workshop: Workshop, members: list[WorkshopMember]) -> dict[int, Decimal]:
+    """member id → hours of offline attendance (members without any are left out)."""
+    from ..grades.facts import narrowed
+
     offline: dict[int, Decimal] = {}
     mine = Attendance.member_id.in_(select(WorkshopMember.id).where(WorkshopMember.workshop_id == workshop.id))
     for where in narrowed(Attendance.member_id, [m.id for m in members]):
         offline.update((member_id, Decimal(hours or 0)) for member_id, hours in db.session.execute(
             select(Attendance.member_id, func.coalesce(func.sum(Attendance.hours), 0))
             .where(mine, where).group_by(Attendance.member_id)))
-    rule = hours_rule(workshop)
-    return {m.id: hours_from_seconds(sum(seconds[m.id].values(), Decimal(0)), rule) + offline.get(m.id, Decimal(0))
-            for m in members}
+    return offline

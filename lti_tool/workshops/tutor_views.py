@@ -56,16 +56,12 @@ class GradeInput(Schema):
 
 
 def _scope_query(viewer: Any, class_id: int | None) -> Select[Any]:
-    """Members whose work this viewer grades: a tutor's own classes, the host's whole workshop."""
-    query = select(WorkshopMember).where(WorkshopMember.workshop_id == viewer.workshop.id,
-                                         WorkshopMember.role == "participant", WorkshopMember.active.is_(True))
-    if viewer.is_host:
-        if class_id is not None:
-            query = query.where(WorkshopMember.class_id == class_id)
-    else:
-        allowed = viewer.class_ids if class_id is None else (viewer.class_ids & {class_id})
-        query = query.where(WorkshopMember.class_id.in_(sorted(allowed)))  # none: IN () is false
-    return query.order_by(WorkshopMember.id)
+    """Members whose work this viewer grades: a tutor's own classes, the host's whole workshop (the
+    grade pages' scope), or one of those classes (checked by the caller)."""
+    from ..grades.views import visible_query
+
+    query = visible_query(viewer)
+    return query if class_id is None else query.where(WorkshopMember.class_id == class_id)
 
 
 def _scope(viewer: Any, class_id: int | None) -> list[WorkshopMember]:
@@ -113,8 +109,8 @@ def tutor_queue(workshop_id: int) -> Any:
         .order_by(Activity.position))}
     # Counted and listed in the database, the lists cut at SHOWN: a host's city cohort has tens of
     # thousands of submissions, and the page was 11 MB at 23,000 learners.
-    theirs = (Submission.activity_id.in_(list(activities)),
-              Submission.member_id.in_(_scope_ids(viewer, class_id)))
+    scope_ids = _scope_ids(viewer, class_id)
+    theirs = (Submission.activity_id.in_(list(activities)), Submission.member_id.in_(scope_ids))
     by_state = dict(db.session.execute(select(Submission.state, func.count()).where(*theirs)
                                        .group_by(Submission.state)).all()) if activities else {}
     excellent = db.session.scalar(select(func.count()).select_from(Submission)
@@ -129,7 +125,7 @@ def tutor_queue(workshop_id: int) -> Any:
         .order_by(Submission.submitted_at.desc(), Submission.id.desc()).limit(SHOWN)).all())) if activities else []
     required = [a for a in activities.values() if a.required]
     handed_in = select(Submission.member_id, Submission.activity_id).where(
-        Submission.activity_id.in_([a.id for a in required]), Submission.member_id.in_(_scope_ids(viewer, class_id)))
+        Submission.activity_id.in_([a.id for a in required]), Submission.member_id.in_(scope_ids))
     submitted_pairs = {(m, a) for m, a in db.session.execute(handed_in)} if required else set()
     phases = list(db.session.scalars(select(Phase).where(Phase.workshop_id == workshop_id)))
     plan = planned_hours_to_date(phases, china_today())
