@@ -48,8 +48,10 @@ def listing(visible: Select[Any], workshop_id: int, computed: bool, f: dict[str,
         base = base.where(GradeResult.band == f["band"])
     if f["passed"] in ("yes", "no"):
         base = base.where(GradeResult.passed.is_(f["passed"] == "yes"))
-    matching = base.order_by(None).subquery()
-    total = db.session.scalar(select(func.count()).select_from(matching)) or 0
+    # Everyone matching, and of them those with a result: one pass for the count and the summary.
+    total, count, passed, cents = db.session.execute(base.order_by(None).with_only_columns(
+        func.count(), func.count(GradeResult.member_id), func.sum(case((GradeResult.passed.is_(True), 1), else_=0)),
+        func.sum(cast(func.round(GradeResult.total * 100), Integer)))).one()
     pages = max(1, (total + page_size - 1) // page_size)
     page = min(max(1, page), pages)
     shown = db.session.execute(
@@ -63,23 +65,19 @@ def listing(visible: Select[Any], workshop_id: int, computed: bool, f: dict[str,
     bands = db.session.scalars(select(GradeResult.band).distinct().where(
         GradeResult.workshop_id == workshop_id, GradeResult.band.isnot(None), GradeResult.band != "")).all() \
         if computed else []
-    return Listing(rows, total, page, pages, _summary(base), sorted(s for s in schools if s),
-                   sorted(b for b in bands if b))
+    return Listing(rows, int(total), page, pages, _summary(base, int(count), int(passed or 0), cents),
+                   sorted(s for s in schools if s), sorted(b for b in bands if b))
 
 
-def _summary(base: Select[Any]) -> dict[str, Any]:
-    """Count, passed, average (exact: summed in cents, as integers, on both databases) and bands
-    of the matching members that have a result."""
-    graded = base.where(GradeResult.member_id.isnot(None)).order_by(None)
-    count, passed, cents = db.session.execute(graded.with_only_columns(
-        func.count(GradeResult.member_id), func.sum(case((GradeResult.passed.is_(True), 1), else_=0)),
-        func.sum(cast(func.round(GradeResult.total * 100), Integer)))).one()
+def _summary(base: Select[Any], count: int, passed: int, cents: int | None) -> dict[str, Any]:
+    """Of the matching members that have a result: how many, how many passed, the average (exact:
+    summed in cents, as integers, on both databases) and the bands."""
     if not count:
         return {"count": 0}
+    graded = base.where(GradeResult.member_id.isnot(None)).order_by(None)
     band = func.coalesce(GradeResult.band, "")
     # In the order the bands first appear down the table, as the page lists them.
     bands = db.session.execute(graded.with_only_columns(band, func.count()).group_by(band)
                                .order_by(func.min(WorkshopMember.id))).all()
-    return {"count": int(count), "passed": int(passed or 0),
-            "bands": {name or "—": int(n) for name, n in bands},
-            "average": (Decimal(int(cents)) / 100 / int(count)).quantize(CENT)}
+    return {"count": count, "passed": passed, "bands": {name or "—": int(n) for name, n in bands},
+            "average": (Decimal(int(cents or 0)) / 100 / count).quantize(CENT)}
