@@ -154,6 +154,8 @@ def test_xlsx_has_headers_rows_and_totals(lti: LtiHarness) -> None:
     assert total[9] == 1  # one submission
     summary = dict(row[:2] for row in book["概况"].iter_rows(values_only=True) if row[0])
     assert summary["落后"] == 2 and summary["未开始"] == 1
+    widths = book["学员"].column_dimensions
+    assert (widths["B"].width, widths["L"].width) == (18, 40)  # school and reasons readable when opened
 
 
 def test_report_hours_are_the_grade_engines_hours(lti: LtiHarness) -> None:
@@ -206,3 +208,55 @@ def test_a_large_report_names_the_first_and_counts_everyone(lti: LtiHarness, mon
     sheet = load_workbook(io.BytesIO(host.get(base + "/report.xlsx").content)).worksheets
     assert sum(1 for ws in sheet for row in ws.iter_rows(values_only=True) if row and row[0] in (
         "王丽华", "李建国", "张秀英")) >= 3
+
+
+def test_each_status_and_what_counts_as_done() -> None:
+    """standings on facts built by hand: a required video done at 90 % of its length, a required
+    assignment done once submitted (graded or not), an offline session that cannot count until its
+    attendance is taken, then counts when attended; each status reached for its own reason."""
+    from types import SimpleNamespace
+
+    from lti_tool.grades.facts import MemberFacts, WorkshopFacts
+    from lti_tool.models import Activity, Workshop, WorkshopMember
+    from lti_tool.reports.standing import standings
+    from xapi import HoursRule
+
+    workshop = Workshop(title="w", required_hours=Decimal(1))
+    ended = SimpleNamespace(id=1, starts_on=date(2026, 9, 1), ends_on=date(2026, 9, 10), planned_hours=Decimal(1))
+    video = Activity(id=10, kind="video", title="课例", required=True, video_seconds=Decimal(3000), phase_id=1)
+    task = Activity(id=11, kind="assignment", title="设计", required=True, max_score=Decimal(100), phase_id=1)
+    session = Activity(id=12, kind="offline", title="集中研修", required=True, planned_hours=Decimal(2),
+                       session_date=date(2026, 9, 5))
+    optional = Activity(id=13, kind="discussion", title="研讨", required=False)
+
+    def facts(name: str, watched: int = 0, submitted: bool = False, attended: int = 0) -> MemberFacts:
+        f = MemberFacts(member=WorkshopMember(id=len(name), roster_name=name))
+        if watched:
+            f.watched[10] = Decimal(watched)
+        if submitted:
+            f.submitted.add(11)
+        if attended:
+            f.attended[12] = Decimal(attended)
+        return f
+
+    people = [facts("not started"), facts("done!", watched=2700, submitted=True),
+              facts("behind: 89 %", watched=2670, submitted=True), facts("ok", watched=2700)]
+    today = date(2026, 9, 20)
+
+    def statuses(taken: set[int], phase_ends: date) -> dict[str, tuple[str, list[str]]]:
+        wf = WorkshopFacts(workshop=workshop, activities=[video, task, session, optional], rule=HoursRule(),
+                           members={i: f for i, f in enumerate(people)}, taken=taken)
+        phases = [SimpleNamespace(**{**vars(ended), "ends_on": phase_ends})]
+        rows = standings(wf, phases, today)  # type: ignore[arg-type]
+        return {s.member.roster_name: (s.status, [a.title for a in s.missing]) for s in rows}
+
+    # Attendance not taken: the session cannot count either way. 2,700 s = 1 学时 at 45 minutes.
+    assert statuses(set(), date(2026, 9, 10)) == {
+        "not started": ("not_started", ["课例", "设计"]), "done!": ("done", []),
+        "behind: 89 %": ("behind", ["课例"]), "ok": ("behind", ["设计"])}
+    # The phase still under way: nothing it holds is due yet, so missing it is not behind.
+    assert statuses(set(), date(2026, 9, 30))["ok"] == ("on_track", [])
+    # Attendance taken and nobody came: the session is missing for everyone, even the one done before.
+    assert statuses({12}, date(2026, 9, 30))["done!"] == ("behind", ["集中研修"])
+    people[1].attended[12] = Decimal(2)
+    assert statuses({12}, date(2026, 9, 30))["done!"] == ("done", [])
