@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..china import china_days
 from ..extensions import db
@@ -83,7 +83,7 @@ def _scope_query(workshop: Workshop, class_ids: list[int] | None) -> Select[Any]
 
 def scope_members(workshop: Workshop, class_ids: list[int] | None) -> list[WorkshopMember]:
     return list(db.session.scalars(_scope_query(workshop, class_ids).order_by(WorkshopMember.school, WorkshopMember.id)
-                                   .options(selectinload(WorkshopMember.user))))
+                                   .options(joinedload(WorkshopMember.user, innerjoin=True))))
 
 
 def build_report(workshop: Workshop, class_ids: list[int] | None, start: date, end: date,
