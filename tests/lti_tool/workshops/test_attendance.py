@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from lti_tool.devlms import DEMO_COURSE
@@ -415,3 +416,64 @@ def test_roll_call_on_a_phone(lti: LtiHarness, tmp_path: Path) -> None:
     got = {mid: (rec.status, rec.hours) for mid, rec in records(lti).items()}
     assert got == {ids["wanglihua"]: ("present", Decimal("4.00")), ids["lijianguo"]: ("late", Decimal("2.50")),
                    ids["zhangxiuying"]: ("present", Decimal("4.00")), ids["liuyang"]: ("absent", Decimal("0.00"))}
+
+
+def test_roll_call_pages_and_summary_match_a_plain_reading(lti: LtiHarness) -> None:
+    """The roll call is sorted, paged and summed in the database: every page, joined, is everyone in
+    the order Python gives (class, school, name by code point, id; names from the LMS, the roster or
+    the LMS id), and the summary is the plain count and the exact sum of the records' hours."""
+    from datetime import UTC, datetime
+
+    from lti_tool.workshops.access import Viewer
+    from lti_tool.workshops.attendance import roll_count, roll_page, roll_query, roll_summary
+
+    w = workshop_setup(lti)
+    with lti.tool_app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            # The suite's cluster sorts by code point (initdb --locale=C); a production database
+            # made with a locale would not. This test's own database gets a locale's collation (ICU,
+            # Chinese) on the columns sorted, so the order holds only if the query names its own.
+            for table, column, size in (("users", "name", 200), ("workshop_members", "roster_name", 200),
+                                        ("workshop_members", "school", 200)):
+                db.session.execute(sa.text(f'ALTER TABLE {table} ALTER COLUMN {column} '
+                                           f'TYPE varchar({size}) COLLATE "zh-x-icu"'))
+            db.session.commit()
+    names = ["张三", "Zhang", "zhang", "Émile", "", None, "李四", "张三", "阿", "#z"]
+    schools = [None, "", "B校", "a校", "实验小学", "实验小学"]
+    with lti.tool_app.app_context():
+        issuer = db.session.get(User, db.session.get(WorkshopMember, w["ids"]["wanglihua"]).user_id).issuer
+        for n in range(40):
+            user = User(issuer=issuer, sub=f"sort-{n:02d}-{'x' * n}", name=names[n % len(names)])
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(WorkshopMember(
+                workshop_id=w["wid"], user_id=user.id, role="participant", school=schools[n % len(schools)],
+                roster_name=("花名册" + str(n % 3)) if n % 4 == 0 else None,
+                class_id=[None, *w["classes"].values()][n % 3]))
+        db.session.flush()
+        everyone = db.session.scalars(select(WorkshopMember).where(
+            WorkshopMember.workshop_id == w["wid"], WorkshopMember.role == "participant")).all()
+        for n, m in enumerate(everyone[::3]):
+            db.session.add(Attendance(activity_id=w["aid"], member_id=m.id, status=["present", "late", "absent"][n % 3],
+                                      hours=[Decimal("1.15"), Decimal("0.35"), Decimal(0)][n % 3], revision=1,
+                                      recorded_by_id=w["ids"]["maxiaoyan"], recorded_at=datetime.now(UTC)))
+        db.session.commit()
+    with lti.tool_app.test_request_context():
+        host = db.session.get(WorkshopMember, w["ids"]["maxiaoyan"])
+        viewer = Viewer(db.session.get(Workshop, w["wid"]), host, frozenset(), frozenset())
+        everyone = db.session.scalars(select(WorkshopMember).where(
+            WorkshopMember.workshop_id == w["wid"], WorkshopMember.role == "participant",
+            WorkshopMember.active.is_(True))).all()
+        expected = sorted(everyone, key=lambda m: (m.class_id or 0, m.school or "", m.display_name, m.id))
+        query = roll_query(viewer)
+        assert query is not None and roll_count(query) == len(everyone) == 45
+        paged = [m.id for page in range(1, 8) for m in roll_page(query, page, 7)]
+        assert paged == [m.id for m in expected]
+        one = roll_query(viewer, str(w["classes"]["一班"]))
+        assert one is not None and [m.id for m in roll_page(one, 1, 100)] == [
+            m.id for m in expected if m.class_id == w["classes"]["一班"]]
+        rows = db.session.scalars(select(Attendance).where(Attendance.activity_id == w["aid"])).all()
+        summary = roll_summary(db.session.get(Activity, w["aid"]), query, len(everyone))
+        assert summary["recorded"] == len(rows) == 15 and summary["missing"] == 30
+        assert summary["hours"] == sum((Decimal(r.hours) for r in rows), Decimal(0)) == Decimal("7.50")
+        assert summary["counts"] == {"present": 5, "late": 5, "absent": 5, "excused": 0}
