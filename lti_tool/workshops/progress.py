@@ -60,20 +60,21 @@ def _watched(workshop: Workshop, members: list[WorkshopMember]) -> dict[int, dic
 
     videos = {a.id: a for a in db.session.scalars(
         select(Activity).where(Activity.workshop_id == workshop.id, Activity.kind == "video"))}
-    iris = {activity_iri("video", a_id): a_id for a_id in videos}
+    # Each video's id and length read once, not once per viewing-time row (184,000 in a city workshop).
+    caps = {activity_iri("video", a_id): (a_id, Decimal(a.video_seconds) if a.video_seconds else None)
+            for a_id, a in videos.items()}
     by_actor = {lti_actor_key(m.user.issuer, m.user.sub): m.id for m in members}
     seconds: dict[int, dict[int, Decimal]] = {m.id: {} for m in members}
-    if iris and by_actor:
+    if caps and by_actor:
         for where in narrowed(VideoProgress.actor_key, list(by_actor)):
             for actor, video_id, watched in db.session.execute(
                 select(VideoProgress.actor_key, VideoProgress.video_id, VideoProgress.watched_seconds)
-                .where(VideoProgress.video_id.in_(list(iris)), where)
+                .where(VideoProgress.video_id.in_(list(caps)), where)
             ):
                 member_id = by_actor.get(actor)
                 if member_id is not None:
-                    activity = videos[iris[video_id]]
-                    cap = activity.video_seconds or watched
-                    seconds[member_id][activity.id] = min(Decimal(watched), Decimal(cap))
+                    activity_id, cap = caps[video_id]
+                    seconds[member_id][activity_id] = Decimal(watched) if cap is None else min(Decimal(watched), cap)
     return seconds
 
 

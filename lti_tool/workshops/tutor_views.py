@@ -21,7 +21,7 @@ from typing import Any
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..china import china_today
 from ..extensions import db
@@ -65,8 +65,9 @@ def _scope_query(viewer: Any, class_id: int | None) -> Select[Any]:
 
 
 def _scope(viewer: Any, class_id: int | None) -> list[WorkshopMember]:
+    # Joined, one query: selected in chunks of 500 they took twice as long for a city cohort.
     return list(db.session.scalars(_scope_query(viewer, class_id).options(
-        selectinload(WorkshopMember.user), selectinload(WorkshopMember.workshop_class))))
+        joinedload(WorkshopMember.user, innerjoin=True), joinedload(WorkshopMember.workshop_class))))
 
 
 def _scope_ids(viewer: Any, class_id: int | None) -> Select[Any]:
