@@ -100,7 +100,10 @@ def test_the_hosts_queue_counts_everything_and_lists_the_first(lti: LtiHarness,
     listed = re.findall(r'<li data-member="(\d+)"', behind)
     assert len(listed) == 2 and 'id="behind-more"' in behind  # everyone is under half of 5 学时
     with space.lti.tool_app.app_context():
-        participants = len(db.session.scalars(select(WorkshopMember.id).where(
+        participants = sorted(db.session.scalars(select(WorkshopMember.id).where(
             WorkshopMember.workshop_id == space.workshop_id, WorkshopMember.role == "participant",
             WorkshopMember.active.is_(True))).all())
-    assert re.search(r"共 (\d+) 人", behind).group(1) == str(participants)  # counted whole
+        first_two = [db.session.get(WorkshopMember, i).display_name for i in participants[:2]]
+    assert re.search(r"共 (\d+) 人", behind).group(1) == str(len(participants))  # counted whole
+    assert listed == [str(i) for i in participants[:2]]  # in member order, named
+    assert all(name in behind.split("behind-more")[0] for name in first_two)
