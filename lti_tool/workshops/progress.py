@@ -34,27 +34,37 @@ def hours_rule(workshop: Workshop) -> HoursRule:
 
 
 def member_progress(workshop: Workshop, member: WorkshopMember) -> MemberProgress:
-    seconds = _watched(workshop, [member])[member.id]
+    seconds = _watched(workshop, actor_keys([member]))[member.id]
     video_hours = hours_from_seconds(sum(seconds.values(), Decimal(0)), hours_rule(workshop))
     per_topic = {activity_id: int(count) for activity_id, count in db.session.execute(
         select(Post.activity_id, func.count()).where(Post.author_id == member.id).group_by(Post.activity_id))}
     posts = sum(per_topic.values())
     submissions = {s.activity_id: s for s in db.session.scalars(
         select(Submission).where(Submission.member_id == member.id))}
-    return MemberProgress(seconds, video_hours, _offline(workshop, [member]).get(member.id, Decimal(0)), int(posts),
-                          submissions, frozenset(per_topic))
+    return MemberProgress(seconds, video_hours, _offline(workshop, [member.id]).get(member.id, Decimal(0)),
+                          int(posts), submissions, frozenset(per_topic))
+
+
+def actor_keys(members: list[WorkshopMember]) -> dict[str, int]:
+    """actor key → member id (the members' users should be loaded with them)."""
+    return {lti_actor_key(m.user.issuer, m.user.sub): m.id for m in members}
 
 
 def members_hours(workshop: Workshop, members: list[WorkshopMember]) -> dict[int, Decimal]:
     """member id → `member_progress(workshop, member).hours`, for many members in a few queries:
     the tutor queue lists everyone behind, and a host's city cohort made that five queries per
-    learner. The members' users should be loaded with them (their actor keys)."""
-    seconds, offline, rule = _watched(workshop, members), _offline(workshop, members), hours_rule(workshop)
-    return {m.id: hours_from_seconds(sum(seconds[m.id].values(), Decimal(0)), rule) + offline.get(m.id, Decimal(0))
-            for m in members}
+    learner."""
+    return hours_by_key(workshop, actor_keys(members))
 
 
-def _watched(workshop: Workshop, members: list[WorkshopMember]) -> dict[int, dict[int, Decimal]]:
+def hours_by_key(workshop: Workshop, keys: dict[str, int]) -> dict[int, Decimal]:
+    """The same for members given as actor key → member id, without loading them."""
+    seconds, offline, rule = _watched(workshop, keys), _offline(workshop, list(keys.values())), hours_rule(workshop)
+    return {member_id: hours_from_seconds(sum(seconds[member_id].values(), Decimal(0)), rule)
+            + offline.get(member_id, Decimal(0)) for member_id in keys.values()}
+
+
+def _watched(workshop: Workshop, keys: dict[str, int]) -> dict[int, dict[int, Decimal]]:
     """member id → video activity id → seconds watched, capped at the video's length."""
     from ..grades.facts import narrowed
 
@@ -63,28 +73,27 @@ def _watched(workshop: Workshop, members: list[WorkshopMember]) -> dict[int, dic
     # Each video's id and length read once, not once per viewing-time row (184,000 in a city workshop).
     caps = {activity_iri("video", a_id): (a_id, Decimal(a.video_seconds) if a.video_seconds else None)
             for a_id, a in videos.items()}
-    by_actor = {lti_actor_key(m.user.issuer, m.user.sub): m.id for m in members}
-    seconds: dict[int, dict[int, Decimal]] = {m.id: {} for m in members}
-    if caps and by_actor:
-        for where in narrowed(VideoProgress.actor_key, list(by_actor)):
+    seconds: dict[int, dict[int, Decimal]] = {member_id: {} for member_id in keys.values()}
+    if caps and keys:
+        for where in narrowed(VideoProgress.actor_key, list(keys)):
             for actor, video_id, watched in db.session.execute(
                 select(VideoProgress.actor_key, VideoProgress.video_id, VideoProgress.watched_seconds)
                 .where(VideoProgress.video_id.in_(list(caps)), where)
             ):
-                member_id = by_actor.get(actor)
+                member_id = keys.get(actor)
                 if member_id is not None:
                     activity_id, cap = caps[video_id]
                     seconds[member_id][activity_id] = Decimal(watched) if cap is None else min(Decimal(watched), cap)
     return seconds
 
 
-def _offline(workshop: Workshop, members: list[WorkshopMember]) -> dict[int, Decimal]:
+def _offline(workshop: Workshop, member_ids: list[int]) -> dict[int, Decimal]:
     """member id → hours of offline attendance (members without any are left out)."""
     from ..grades.facts import narrowed
 
     offline: dict[int, Decimal] = {}
     mine = Attendance.member_id.in_(select(WorkshopMember.id).where(WorkshopMember.workshop_id == workshop.id))
-    for where in narrowed(Attendance.member_id, [m.id for m in members]):
+    for where in narrowed(Attendance.member_id, member_ids):
         offline.update((member_id, Decimal(hours or 0)) for member_id, hours in db.session.execute(
             select(Attendance.member_id, func.coalesce(func.sum(Attendance.hours), 0))
             .where(mine, where).group_by(Attendance.member_id)))
