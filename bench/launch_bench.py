@@ -13,8 +13,9 @@ BENCH_LAUNCHES (launches per measurement, default 60, fewer when BENCH_LAUNCH_SE
 10 s per measurement — run out first), BENCH_LAUNCH_CLIENTS (default 4).
 
 `run_pages` (benchmark "pages"): the main pages' server time and bytes in a workshop of 3,000
-participants (BENCH_PAGES_MEMBERS) with 8 videos and 3 assignments, for the host and for a
-participant, against the same trivial request; BENCH_PAGES_DB (default sqlite), BENCH_PAGES_REPEAT,
+participants (BENCH_PAGES_MEMBERS) with 8 videos, 3 assignments and an offline session, for the host
+(including the grading queue, the 情况通报 and its XLSX, the session page and the roll call) and for
+a participant, against the same trivial request; BENCH_PAGES_DB (default sqlite), BENCH_PAGES_REPEAT,
 BENCH_PAGES_PRESET (the grading scheme, default zhenjiang-80-20; dawukou-80-20 ranks people).
 """
 
@@ -210,9 +211,12 @@ def run() -> Iterator[str]:
 PAGE_MEMBERS = 3_000
 
 
-def _populate(server: ToolServer, members: int) -> tuple[int, int]:
-    """The launched workshop grows to `members` participants in 40 classes with 8 videos and 3
-    assignments, viewing time and graded submissions; returns (workshop id, first video id)."""
+def _populate(server: ToolServer, members: int) -> tuple[int, int, int]:
+    """The launched workshop grows to `members` participants in 40 classes with 8 videos, 3
+    assignments and an offline session (attendance not yet taken), viewing time and graded
+    submissions, in a phase under way (so the 情况通报 compares hours with the plan); returns
+    (workshop id, first video id, the offline session's id)."""
+    from datetime import date, timedelta
     from decimal import Decimal
 
     from sqlalchemy import select
@@ -234,7 +238,9 @@ def _populate(server: ToolServer, members: int) -> tuple[int, int]:
         workshop = db.session.scalars(select(Workshop)).one()
         workshop.title = "2026 小学数学教师工作坊"
         workshop.grading_preset = os.environ.get("BENCH_PAGES_PRESET", "zhenjiang-80-20")
-        phase = Phase(workshop_id=workshop.id, position=1, title="第一阶段：观看课例", planned_hours=Decimal(10))
+        today = date.today()
+        phase = Phase(workshop_id=workshop.id, position=1, title="第一阶段：观看课例", planned_hours=Decimal(10),
+                      starts_on=today - timedelta(days=30), ends_on=today + timedelta(days=60))
         db.session.add(phase)
         db.session.flush()
         videos = [Activity(workshop_id=workshop.id, phase_id=phase.id, position=i, kind="video",
@@ -243,8 +249,11 @@ def _populate(server: ToolServer, members: int) -> tuple[int, int]:
         tasks = [Activity(workshop_id=workshop.id, phase_id=phase.id, position=10 + i, kind="assignment",
                           title=f"作业{i + 1}：教学设计", body="提交一份教学设计。", required=i < 2,
                           max_score=Decimal(100), choices=[]) for i in range(3)]
+        session = Activity(workshop_id=workshop.id, phase_id=phase.id, position=20, kind="offline",
+                           title="集中研修：同课异构", body="地点：县教师发展中心。", required=False,
+                           planned_hours=Decimal(4), session_date=today - timedelta(days=3))
         classes = [WorkshopClass(workshop_id=workshop.id, name=f"{i + 1:02d}班") for i in range(40)]
-        db.session.add_all(videos + tasks + classes)
+        db.session.add_all([*videos, *tasks, session, *classes])
         db.session.flush()
         issuer = workshop.course.platform.issuer
         users = [User(issuer=issuer, sub=f"bench-{i}", name=f"学员{i:05d}") for i in range(members)]
@@ -265,7 +274,7 @@ def _populate(server: ToolServer, members: int) -> tuple[int, int]:
                 db.session.add(Submission(activity_id=task.id, member_id=member.id, text="我的教学设计……",
                                           state="graded", score=Decimal((i + k * 17) % 101)))
         db.session.commit()
-        return workshop.id, videos[0].id
+        return workshop.id, videos[0].id, session.id
 
 
 def _page_times(session: requests.Session, url: str, repeat: int) -> tuple[list[float], bytes]:
@@ -326,7 +335,7 @@ def run_pages() -> list[str]:
         host, learner = LaunchDriver(platform_url, timeout=120), LaunchDriver(platform_url, timeout=120)
         host.launch("maxiaoyan")
         learner.launch("wanglihua")
-        workshop_id, video_id = _populate(server, members)
+        workshop_id, video_id, session_id = _populate(server, members)
         base = f"{server.url}/w/{workshop_id}"
         start = time.perf_counter()
         _page_times(host.session, base + "/grades", 1)
@@ -335,6 +344,11 @@ def run_pages() -> list[str]:
                  ("host: workshop home", host.session, base + "/"),
                  ("host: video activity page", host.session, f"{base}/a/{video_id}"),
                  (f"host: grade table ({members:,}, page 1)", host.session, base + "/grades"),
+                 ("host: grading queue", host.session, base + "/queue"),
+                 ("host: 情况通报 (progress report)", host.session, base + "/report"),
+                 ("host: 情况通报 XLSX", host.session, base + "/report.xlsx"),
+                 ("host: offline session page", host.session, f"{base}/o/{session_id}"),
+                 ("host: roll call (page 1 of all)", host.session, f"{base}/o/{session_id}/attendance"),
                  ("participant: workshop home", learner.session, base + "/"),
                  ("participant: video activity page", learner.session, f"{base}/a/{video_id}"),
                  ("participant: my grade", learner.session, base + "/my-grade"),
