@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from grading import LearnerResult, PolicyError
 
@@ -76,6 +76,7 @@ def enqueue_scores(workshop: Workshop, changed: Sequence[tuple[WorkshopMember, L
     per_component = component_writeback(workshop)
     queued = {(o.member_id, o.line_item_key): o for o in db.session.scalars(
         select(ScoreOutbox).where(ScoreOutbox.workshop_id == workshop.id))}
+    new: list[dict[str, Any]] = []
     for member, result in changed:
         owed = {"total": score_payload(member, result, now)}
         if per_component:
@@ -83,10 +84,12 @@ def enqueue_scores(workshop: Workshop, changed: Sequence[tuple[WorkshopMember, L
         for key, payload in owed.items():
             entry = queued.get((member.id, key))
             if entry is None:
-                db.session.add(ScoreOutbox(workshop_id=workshop.id, member_id=member.id, line_item_key=key,
-                                           payload=payload, attempts=0, next_attempt_at=now))
+                new.append({"workshop_id": workshop.id, "member_id": member.id, "line_item_key": key,
+                            "payload": payload, "attempts": 0, "next_attempt_at": now, "created_at": now})
             else:
                 entry.payload, entry.attempts, entry.next_attempt_at, entry.last_error = payload, 0, now, None
+    if new:  # one multi-row INSERT: after a change that concerns everyone, one entry per learner
+        db.session.execute(insert(ScoreOutbox), new)
     return len(changed)
 
 
