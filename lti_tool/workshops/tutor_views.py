@@ -138,17 +138,16 @@ def tutor_queue(workshop_id: int) -> Any:
     phases = list(db.session.scalars(select(Phase).where(Phase.workshop_id == workshop_id)))
     plan = planned_hours_to_date(phases, china_today())
     hours = hours_by_key(viewer.workshop, keys) if plan > 0 else {}
-    behind = []
+    behind: list[tuple[int, list[Activity], bool]] = []
     for member_id in keys.values():
         missing = [a for a in required if (member_id, a.id) not in submitted_pairs]
         low = plan > 0 and hours[member_id] < plan * BEHIND_SHARE
         if missing or low:
-            behind.append({"member": member_id, "missing": missing, "hours": hours.get(member_id), "low": low})
-    shown = behind[:SHOWN]
+            behind.append((member_id, missing, low))
     # Only the members the page names are loaded whole.
-    by_id = _members({row["member"] for row in shown} | {s.member_id for s in pending} | {s.member_id for s in done})
-    for row in shown:
-        row["member"] = by_id[row["member"]]
+    by_id = _members({row[0] for row in behind[:SHOWN]} | {s.member_id for s in pending} | {s.member_id for s in done})
+    shown = [{"member": by_id[member_id], "missing": missing, "hours": hours.get(member_id), "low": low}
+             for member_id, missing, low in behind[:SHOWN]]
     return render_template(
         "workshop/tutor_queue.html", workshop=viewer.workshop, viewer=viewer, classes=classes, class_id=class_id,
         pending=pending, done=done, counts=counts, activities=activities, members=by_id, behind=shown,
