@@ -20,7 +20,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import delete, insert, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from grading import LearnerRecord, LearnerResult, Policy, PolicyError, compute, load_policy, result_to_json
 
@@ -64,14 +64,15 @@ def feed_choices(workshop: Workshop) -> dict[str, str]:
 
 
 def graded_members(workshop: Workshop, *where: Any) -> list[WorkshopMember]:
-    # Loaded with their user, class and group in three queries, not three per member.
+    # Loaded with their user, class and group in one query, not three per member (nor three
+    # queries of 500 members at a time: twice as long for a city cohort).
     return list(db.session.scalars(
         select(WorkshopMember).where(WorkshopMember.workshop_id == workshop.id,
                                      WorkshopMember.role.in_(GRADED_ROLES),
                                      # Left the course (roster sync): kept, but no longer graded.
                                      WorkshopMember.active.is_(True), *where).order_by(WorkshopMember.id)
-        .options(selectinload(WorkshopMember.user), selectinload(WorkshopMember.workshop_class),
-                 selectinload(WorkshopMember.group))))
+        .options(joinedload(WorkshopMember.user, innerjoin=True), joinedload(WorkshopMember.workshop_class),
+                 joinedload(WorkshopMember.group))))
 
 
 def cohort(workshop: Workshop, policy: Policy, *where: Any) -> tuple[list[WorkshopMember], list[LearnerRecord]]:
