@@ -74,6 +74,7 @@ class WorkshopFacts:
         # Each activity's rule read once: reports and measures ask it of every learner (a city
         # workshop's 情况通报 asked 184,000 times, each reading the activity's columns again).
         self._completion = {a.id: self._completion_of(a) for a in self.activities}
+        self._completions: dict[bool | None, list[Callable[[MemberFacts], Decimal | None]]] = {}
 
     def completion(self, facts: MemberFacts, activity: Activity) -> Decimal | None:
         """0–1 for one activity, or None when it cannot count yet (an offline session whose
@@ -83,6 +84,13 @@ class WorkshopFacts:
     def completion_of(self, activity: Activity) -> Callable[[MemberFacts], Decimal | None]:
         """`completion` for one activity of this workshop, to ask of many learners."""
         return self._completion[activity.id]
+
+    def completions(self, required: bool | None) -> list[Callable[[MemberFacts], Decimal | None]]:
+        """`completion_of` each required (True), optional (False) or any (None) activity, in order."""
+        if required not in self._completions:
+            self._completions[required] = [self._completion[a.id] for a in self.activities
+                                           if required is None or a.required == required]
+        return self._completions[required]
 
     def _completion_of(self, activity: Activity) -> Callable[[MemberFacts], Decimal | None]:
         activity_id = activity.id

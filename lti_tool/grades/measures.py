@@ -39,10 +39,8 @@ def _average(values: list[Decimal]) -> Decimal | None:
 def _completion(required: bool | None) -> Callable[[WorkshopFacts, MemberFacts, Slot, str], Value]:
     def compute(wf: WorkshopFacts, facts: MemberFacts, slot: Slot, param: str) -> Value:
         values = []
-        for activity in wf.activities:
-            if required is not None and activity.required != required:
-                continue
-            done = wf.completion(facts, activity)
+        for completion in wf.completions(required):
+            done = completion(facts)
             if done is not None:
                 values.append(done * HUNDRED)
         return _average(values)
