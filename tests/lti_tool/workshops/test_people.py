@@ -421,3 +421,25 @@ def test_people_page_filters_and_paging(lti: LtiHarness) -> None:
     assert len(re.findall(r'class="member-name"', first)) == 50 and "1 / 2" in first
     second = s.get(base + "/people?page=2").text
     assert len(re.findall(r'class="member-name"', second)) == len(DEMO_COURSE.users) + 60 - 50
+
+
+def test_the_pages_choices_are_the_tutors_the_groups_members_and_the_schools(lti: LtiHarness) -> None:
+    """The class forms offer every tutor, each group's leader choice its own members, the school
+    filter every school once, in order: read for the page without loading every member."""
+    s, base, token = host_people(lti)
+    learner, other, third = member_id(lti, "wanglihua"), member_id(lti, "lijianguo"), member_id(lti, "zhangxiuying")
+    assert s.post(base + "/people/groups", data={"csrf_token": token, "name": "第一组"}).status_code == 200
+    with lti.tool_app.app_context():
+        gid = db.session.scalars(select(StudyGroup.id)).one()
+        tutors = sorted(db.session.scalars(select(WorkshopMember.id).where(WorkshopMember.role == "tutor")).all())
+    for who, school, group in ((learner, "城关小学", str(gid)), (other, "实验小学", str(gid)), (third, "城关小学", "")):
+        assert s.post(f"{base}/people/members/{who}", data={"csrf_token": token, "role": "participant",
+                                                              "school": school, "group_id": group}).status_code == 200
+    page = s.get(base + "/people").text
+    new_class = page.split('name="tutor_member_id"')[-1].split("</select>")[0]
+    assert sorted(int(v) for v in re.findall(r'<option value="(\d+)"', new_class)) == tutors and tutors
+    leader = page.split('name="leader_member_id"')[1].split("</select>")[0]
+    assert sorted(int(v) for v in re.findall(r'<option value="(\d+)"', leader)) == sorted([learner, other])
+    school_filter = page.split('name="school"')[1].split("</select>")[0]
+    assert re.findall(r"<option[^>]*>([^<]+)</option>", school_filter)[-2:] == ["城关小学", "实验小学"]
+    assert school_filter.count("城关小学") == 1
