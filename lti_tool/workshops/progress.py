@@ -10,9 +10,8 @@ from sqlalchemy import func, select
 from xapi import HoursRule, hours_from_seconds
 
 from ..extensions import db
-from ..models import Activity, Attendance, Post, Submission, VideoProgress, Workshop, WorkshopMember
+from ..models import Activity, Attendance, Post, Submission, Workshop, WorkshopMember
 from ..statements.actors import lti_actor_key
-from ..statements.events import activity_iri
 
 
 @dataclass
@@ -66,24 +65,13 @@ def hours_by_key(workshop: Workshop, keys: dict[str, int]) -> dict[int, Decimal]
 
 def _watched(workshop: Workshop, keys: dict[str, int]) -> dict[int, dict[int, Decimal]]:
     """member id → video activity id → seconds watched, capped at the video's length."""
-    from ..grades.facts import narrowed
+    from ..grades.facts import watched_seconds
 
-    videos = {a.id: a for a in db.session.scalars(
-        select(Activity).where(Activity.workshop_id == workshop.id, Activity.kind == "video"))}
-    # Each video's id and length read once, not once per viewing-time row (184,000 in a city workshop).
-    caps = {activity_iri("video", a_id): (a_id, Decimal(a.video_seconds) if a.video_seconds else None)
-            for a_id, a in videos.items()}
+    videos = list(db.session.scalars(
+        select(Activity).where(Activity.workshop_id == workshop.id, Activity.kind == "video")))
     seconds: dict[int, dict[int, Decimal]] = {member_id: {} for member_id in keys.values()}
-    if caps and keys:
-        for where in narrowed(VideoProgress.actor_key, list(keys)):
-            for actor, video_id, watched in db.session.execute(
-                select(VideoProgress.actor_key, VideoProgress.video_id, VideoProgress.watched_seconds)
-                .where(VideoProgress.video_id.in_(list(caps)), where)
-            ):
-                member_id = keys.get(actor)
-                if member_id is not None:
-                    activity_id, cap = caps[video_id]
-                    seconds[member_id][activity_id] = Decimal(watched) if cap is None else min(Decimal(watched), cap)
+    for actor, video_id, watched in watched_seconds(videos, list(keys)):
+        seconds[keys[actor]][video_id] = watched
     return seconds
 
 
