@@ -49,15 +49,10 @@ def actor_keys(members: list[WorkshopMember]) -> dict[str, int]:
     return {lti_actor_key(m.user.issuer, m.user.sub): m.id for m in members}
 
 
-def members_hours(workshop: Workshop, members: list[WorkshopMember]) -> dict[int, Decimal]:
-    """member id → `member_progress(workshop, member).hours`, for many members in a few queries:
-    the tutor queue lists everyone behind, and a host's city cohort made that five queries per
-    learner."""
-    return hours_by_key(workshop, actor_keys(members))
-
-
 def hours_by_key(workshop: Workshop, keys: dict[str, int]) -> dict[int, Decimal]:
-    """The same for members given as actor key → member id, without loading them."""
+    """member id → `member_progress(workshop, member).hours` for the members given as actor key →
+    member id (`actor_keys`), in a few queries and without loading them: the tutor queue lists
+    everyone behind, and a host's city cohort made that five queries per learner."""
     seconds, offline, rule = _watched(workshop, keys), _offline(workshop, list(keys.values())), hours_rule(workshop)
     return {member_id: hours_from_seconds(sum(seconds[member_id].values(), Decimal(0)), rule)
             + offline.get(member_id, Decimal(0)) for member_id in keys.values()}
