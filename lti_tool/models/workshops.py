@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String, UniqueConstraint, func
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -126,6 +126,12 @@ class WorkshopMember(db.Model):  # type: ignore[name-defined,misc]
     @property
     def display_name(self) -> str:
         return self.user.name or self.roster_name or self.user.display_name
+
+    @staticmethod
+    def display_name_sql() -> Any:
+        """`display_name` as SQL, for sorting in the database (the query joins `users`)."""
+        return func.coalesce(func.nullif(User.name, ""), func.nullif(WorkshopMember.roster_name, ""),
+                             "#" + func.substr(User.sub, 1, 8))
 
     @property
     def has_host_rights(self) -> bool:

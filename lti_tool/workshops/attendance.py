@@ -85,16 +85,16 @@ def _in_code_point_order(text: Any) -> Any:
 def roll_page(query: Select[Any], page: int, size: int) -> list[WorkshopMember]:
     """One page of the roll call, sorted by class, school, name and id in the database: a city
     workshop's host loaded and sorted all 23,000 members to show 200."""
-    name = func.coalesce(func.nullif(User.name, ""), func.nullif(WorkshopMember.roster_name, ""),
-                         "#" + func.substr(User.sub, 1, 8))  # WorkshopMember.display_name
     ordered = (query.join(User, User.id == WorkshopMember.user_id).options(contains_eager(WorkshopMember.user))
                .order_by(func.coalesce(WorkshopMember.class_id, 0),
                          _in_code_point_order(func.coalesce(WorkshopMember.school, "")),
-                         _in_code_point_order(name), WorkshopMember.id))
+                         _in_code_point_order(WorkshopMember.display_name_sql()), WorkshopMember.id))
     return list(db.session.scalars(ordered.offset((page - 1) * size).limit(size)))
 
 
-def roll_count(query: Select[Any]) -> int:
+def roll_count(query: Select[Any] | None) -> int:
+    if query is None:  # a tutor of no class
+        return 0
     return int(db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
 
 
@@ -136,7 +136,7 @@ def offline(workshop_id: int, activity_id: int) -> Any:
     can_take = viewer.is_host or viewer.is_tutor
     if can_take:
         query = roll_query(viewer)
-        summary = roll_summary(activity, query, roll_count(query) if query is not None else 0)
+        summary = roll_summary(activity, query, roll_count(query))
     return render_template(
         "workshop/offline.html", workshop=viewer.workshop, viewer=viewer, activity=activity,
         body_html=markdown(activity.body), mine=mine, summary=summary, can_take=can_take,
@@ -308,7 +308,7 @@ def take_attendance(workshop_id: int, activity_id: int) -> Any:
             return redirect(url_for("workshop.take_attendance", workshop_id=workshop_id, activity_id=activity_id,
                                     **_listing_args(class_filter, request.args.get("page", "")[:6])))
     query = roll_query(viewer, class_filter)
-    total = roll_count(query) if query is not None else 0
+    total = roll_count(query)
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
     page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
     members = roll_page(query, page, PAGE_SIZE) if query is not None else []
