@@ -53,9 +53,14 @@ def hours_by_key(workshop: Workshop, keys: dict[str, int]) -> dict[int, Decimal]
     """member id → `member_progress(workshop, member).hours` for the members given as actor key →
     member id (`actor_keys`), in a few queries and without loading them: the tutor queue lists
     everyone behind, and a host's city cohort made that five queries per learner."""
-    seconds, offline, rule = _watched(workshop, keys), _offline(workshop, list(keys.values())), hours_rule(workshop)
-    return {member_id: hours_from_seconds(sum(seconds[member_id].values(), Decimal(0)), rule)
-            + offline.get(member_id, Decimal(0)) for member_id in keys.values()}
+    from ..grades.facts import watched_totals
+
+    videos = list(db.session.scalars(
+        select(Activity).where(Activity.workshop_id == workshop.id, Activity.kind == "video")))
+    seconds, offline, rule = watched_totals(videos, list(keys)), _offline(workshop, list(keys.values())), \
+        hours_rule(workshop)
+    return {member_id: hours_from_seconds(seconds.get(actor, Decimal(0)), rule) + offline.get(member_id, Decimal(0))
+            for actor, member_id in keys.items()}
 
 
 def _watched(workshop: Workshop, keys: dict[str, int]) -> dict[int, dict[int, Decimal]]:
