@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hmac
 import secrets
 from collections.abc import Callable
@@ -20,13 +21,32 @@ CSRF_EXEMPT_PREFIXES = ("xapi_api.", "devlms")
 
 
 def new_csrf_token() -> str:
+    """A new CSRF secret for this session (at each launch); pages carry it masked (`csrf_token`)."""
     token = session["_csrf"] = secrets.token_urlsafe(32)
     return token
 
 
 def csrf_token() -> str:
-    token = session.get("_csrf")
-    return str(token) if token else new_csrf_token()
+    """The session's CSRF secret under a fresh random mask (pad + pad XOR secret), as Django masks
+    its own: the token differs in every response, so a compressed HTTPS page (Nginx gzips them,
+    deploy/nginx-yanxiu.conf) cannot give the secret away a character at a time to someone who can
+    make the page reflect guesses and watch its size (BREACH)."""
+    secret = session.get("_csrf")
+    plain = (str(secret) if secret else new_csrf_token()).encode()
+    pad = secrets.token_bytes(len(plain))
+    return base64.urlsafe_b64encode(pad + bytes(a ^ b for a, b in zip(pad, plain, strict=True))).decode()
+
+
+def _unmasked(sent: str) -> bytes | None:
+    """The secret inside a masked token, or None for anything that cannot be one."""
+    try:
+        raw = base64.urlsafe_b64decode(sent.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return None
+    half = len(raw) // 2
+    if half == 0 or len(raw) % 2:
+        return None
+    return bytes(a ^ b for a, b in zip(raw[:half], raw[half:], strict=True))
 
 
 def _check_csrf() -> None:
@@ -35,9 +55,13 @@ def _check_csrf() -> None:
     endpoint = request.endpoint or ""
     if endpoint in CSRF_EXEMPT_ENDPOINTS or endpoint.startswith(CSRF_EXEMPT_PREFIXES):
         return
-    sent = request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token") or ""
-    expected = session.get("_csrf") or ""
-    if not expected or not hmac.compare_digest(str(sent), str(expected)):
+    sent = str(request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token") or "")
+    expected = str(session.get("_csrf") or "").encode()
+    unmasked = _unmasked(sent)
+    # The bare secret is taken too: pages rendered before tokens were masked still post it, and it
+    # gives nothing away (it is what the session holds).
+    if not expected or not (hmac.compare_digest(sent.encode("utf-8", "replace"), expected)
+                            or (unmasked is not None and hmac.compare_digest(unmasked, expected))):
         abort(400, description="CSRF token missing or invalid / 表单已过期，请刷新页面后重试")
 
 
