@@ -25,7 +25,7 @@ test: $(STAMP) bootstrap
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider -m "not browser and not postgres and not ralph" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:cacheprovider -m "not browser and not postgres and not ralph and not nginx" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check lti_tool xapi grading tests bench
