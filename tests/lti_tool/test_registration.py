@@ -34,6 +34,10 @@ def test_moodle_dynamic_registration(database_url: str, tmp_path: Path) -> None:
         assert h.tool_url + "/lti/launch" in body["redirect_uris"]
         messages = {m["type"] for m in body["https://purl.imsglobal.org/spec/lti-tool-configuration"]["messages"]}
         assert messages == {"LtiResourceLinkRequest", "LtiDeepLinkingRequest"}
+        # The logo Moodle shows beside the tool is there (it was a 404 until 2026-12-07).
+        logo = requests.get(body["logo_uri"], timeout=10)
+        assert logo.status_code == 200 and logo.headers["Content-Type"].startswith("image/svg+xml")
+        assert b"<svg" in logo.content
         with h.tool_app.app_context():
             platform = db.session.scalars(select(Platform)).one()
             assert platform.issuer == h.config.issuer
