@@ -75,6 +75,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     init_security(app)
 
+    from .static_assets import init_static
+
+    init_static(app)
+
     from .grades.stale import install as watch_grade_inputs
 
     watch_grade_inputs()
