@@ -23,18 +23,25 @@ CSRF_EXEMPT_PREFIXES = ("xapi_api.", "devlms")
 def new_csrf_token() -> str:
     """A new CSRF secret for this session (at each launch); pages carry it masked (`csrf_token`)."""
     token = session["_csrf"] = secrets.token_urlsafe(32)
+    g.pop("_csrf_masked", None)
     return token
 
 
 def csrf_token() -> str:
-    """The session's CSRF secret under a fresh random mask (pad + pad XOR secret), as Django masks
-    its own: the token differs in every response, so a compressed HTTPS page (Nginx gzips them,
+    """The session's CSRF secret under a random mask (pad + pad XOR secret), as Django masks its
+    own: a new mask for each response, so a compressed HTTPS page (Nginx gzips them,
     deploy/nginx-yanxiu.conf) cannot give the secret away a character at a time to someone who can
-    make the page reflect guesses and watch its size (BREACH)."""
-    secret = session.get("_csrf")
-    plain = (str(secret) if secret else new_csrf_token()).encode()
-    pad = secrets.token_bytes(len(plain))
-    return base64.urlsafe_b64encode(pad + bytes(a ^ b for a, b in zip(pad, plain, strict=True))).decode()
+    make the page reflect guesses and watch its size (BREACH). One mask for all the forms of one
+    response: the people page of a city workshop has hundreds, and a token each (random, so
+    incompressible) made it tens of kilobytes heavier as sent."""
+    masked = g.get("_csrf_masked")
+    if masked is None:
+        secret = session.get("_csrf")
+        plain = (str(secret) if secret else new_csrf_token()).encode()
+        pad = secrets.token_bytes(len(plain))
+        masked = base64.urlsafe_b64encode(pad + bytes(a ^ b for a, b in zip(pad, plain, strict=True))).decode()
+        g._csrf_masked = masked
+    return str(masked)
 
 
 def _unmasked(sent: str) -> bytes | None:
