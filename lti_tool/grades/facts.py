@@ -137,13 +137,18 @@ def narrowed(column: Any, values: list[Any]) -> Iterator[Any]:
         yield from among(db.session(), column, values)
 
 
+def _caps(videos: list[Activity]) -> dict[str, tuple[int, Decimal | None]]:
+    """video IRI → (activity id, length in seconds, None when unknown): read once per query, not
+    once per row (184,000 in a city workshop)."""
+    return {activity_iri("video", a.id): (a.id, Decimal(a.video_seconds) if a.video_seconds else None)
+            for a in videos}
+
+
 def watched_seconds(videos: list[Activity], actors: list[str]) -> Iterator[tuple[str, int, Decimal]]:
     """(actor key, video activity id, seconds watched capped at the video's length) for these
     actors' viewing-time rows of these videos. The grade engine's facts and the progress pages
     both read watched time here, so they cannot disagree."""
-    # Each video's id and length read once, not once per row (184,000 in a city workshop).
-    caps = {activity_iri("video", a.id): (a.id, Decimal(a.video_seconds) if a.video_seconds else None)
-            for a in videos}
+    caps = _caps(videos)
     if not caps or not actors:
         return
     wanted = set(actors)
@@ -164,13 +169,12 @@ def watched_totals(videos: list[Activity], actors: list[str]) -> dict[str, Decim
     workshop (184,000 rows) from 0.51–0.60 s to 0.21 s. Summed in whole milliseconds, exact: the
     column keeps three decimals, and on SQLite, which stores them as binary fractions, each is
     rounded back to its whole number of milliseconds before the cap and the sum."""
-    caps = {activity_iri("video", a.id): (round(Decimal(a.video_seconds) * 1000) if a.video_seconds else None)
-            for a in videos}
+    caps = _caps(videos)
     if not caps or not actors:
         return {}
     millis = cast(func.round(VideoProgress.watched_seconds * 1000), BigInteger)
     capped: Any = millis
-    limits = {iri: limit for iri, limit in caps.items() if limit is not None}
+    limits = {iri: int(cap * 1000) for iri, (_id, cap) in caps.items() if cap is not None}
     if limits:
         cap = case(limits, value=VideoProgress.video_id)  # NULL for a video of unknown length: not capped
         capped = case((millis > cap, cap), else_=millis)

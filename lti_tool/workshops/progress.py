@@ -55,10 +55,8 @@ def hours_by_key(workshop: Workshop, keys: dict[str, int]) -> dict[int, Decimal]
     everyone behind, and a host's city cohort made that five queries per learner."""
     from ..grades.facts import watched_totals
 
-    videos = list(db.session.scalars(
-        select(Activity).where(Activity.workshop_id == workshop.id, Activity.kind == "video")))
-    seconds, offline, rule = watched_totals(videos, list(keys)), _offline(workshop, list(keys.values())), \
-        hours_rule(workshop)
+    seconds = watched_totals(_videos(workshop), list(keys))
+    offline, rule = _offline(workshop, list(keys.values())), hours_rule(workshop)
     return {member_id: hours_from_seconds(seconds.get(actor, Decimal(0)), rule) + offline.get(member_id, Decimal(0))
             for actor, member_id in keys.items()}
 
@@ -67,12 +65,15 @@ def _watched(workshop: Workshop, keys: dict[str, int]) -> dict[int, dict[int, De
     """member id → video activity id → seconds watched, capped at the video's length."""
     from ..grades.facts import watched_seconds
 
-    videos = list(db.session.scalars(
-        select(Activity).where(Activity.workshop_id == workshop.id, Activity.kind == "video")))
     seconds: dict[int, dict[int, Decimal]] = {member_id: {} for member_id in keys.values()}
-    for actor, video_id, watched in watched_seconds(videos, list(keys)):
+    for actor, video_id, watched in watched_seconds(_videos(workshop), list(keys)):
         seconds[keys[actor]][video_id] = watched
     return seconds
+
+
+def _videos(workshop: Workshop) -> list[Activity]:
+    return list(db.session.scalars(
+        select(Activity).where(Activity.workshop_id == workshop.id, Activity.kind == "video")))
 
 
 def _offline(workshop: Workshop, member_ids: list[int]) -> dict[int, Decimal]:
