@@ -28,6 +28,7 @@ from cryptography.x509.oid import NameOID
 
 from lti_tool.devlms import LaunchDriver, PlatformConfig, create_platform_app
 from tests.fixtures.lti import tool_endpoints
+from tests.fixtures.registration import register
 from tests.fixtures.servers import LateBoundApp, ServerThread, free_port
 
 pytestmark = [pytest.mark.nginx, pytest.mark.timeout(180)]
@@ -152,7 +153,7 @@ def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Front]:
     cli = [sys.executable, "-m", "lti_tool.cli"]
     done = subprocess.run([*cli, "db", "upgrade"], env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
-    client_key, client_secret = _register(env, config, platform_app.extensions["devlms"])
+    client_key, client_secret = register(env, config, platform_app.extensions["devlms"])
     serve_log, nginx_log = root / "serve.log", root / "nginx.out"
     procs = []
     try:
@@ -174,28 +175,6 @@ def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Front]:
                 proc.kill()
                 proc.wait()
         platform_server.stop()
-
-
-def _register(env: dict[str, str], config: PlatformConfig, state: object) -> tuple[str, str]:
-    from lti_tool import create_app
-    from lti_tool.extensions import db
-    from lti_tool.platforms import PlatformInput, upsert_platform
-    from lti_tool.statements.clients import create_client
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": env["YANXIU_DATABASE_URL"],
-                      "INSTANCE_PATH": env["YANXIU_INSTANCE_PATH"], "BASE_URL": env["YANXIU_BASE_URL"]})
-    try:
-        with app.app_context():
-            upsert_platform(PlatformInput(
-                issuer=config.issuer, client_id=config.client_id, auth_login_url=state.auth_login_url,  # type: ignore[attr-defined]
-                auth_token_url=state.auth_token_url, key_set_url=state.key_set_url,  # type: ignore[attr-defined]
-                deployment_ids=[config.deployment_id], kind="moodle"))
-            client = create_client("H5P")
-            return client.key, client.secret
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def test_plain_http_is_sent_to_https(front: Front) -> None:

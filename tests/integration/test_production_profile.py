@@ -31,8 +31,9 @@ from lti_tool.lti.errors import LtiError
 from lti_tool.lti.storage_redis import RedisPlatformKeys, safe_redis_url
 from tests.fixtures.lti import lti_harness, tool_endpoints
 from tests.fixtures.postgres import PostgresServer
-from tests.fixtures.ralph_lrs import PASSWORD, USER, RalphServer
+from tests.fixtures.ralph_lrs import RalphServer
 from tests.fixtures.redis_server import RedisServer
+from tests.fixtures.registration import register
 from tests.fixtures.servers import LateBoundApp, ServerThread, free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.ralph, pytest.mark.timeout(180)]
@@ -104,31 +105,6 @@ def _start(ralph: RalphServer) -> BaseException | None:
     return None
 
 
-def _register(env: dict[str, str], config: PlatformConfig, state: Any, ralph: RalphServer) -> tuple[str, str]:
-    """Register the platform, the LRS and an xAPI client; return the client's key and secret."""
-    from lti_tool import create_app
-    from lti_tool.extensions import db
-    from lti_tool.platforms import PlatformInput, upsert_platform
-    from lti_tool.statements.clients import create_client
-    from lti_tool.statements.forwarder import add_lrs
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": env["YANXIU_DATABASE_URL"],
-                      "INSTANCE_PATH": env["YANXIU_INSTANCE_PATH"], "BASE_URL": env["YANXIU_BASE_URL"]})
-    try:
-        with app.app_context():
-            upsert_platform(PlatformInput(
-                issuer=config.issuer, client_id=config.client_id, auth_login_url=state.auth_login_url,
-                auth_token_url=state.auth_token_url, key_set_url=state.key_set_url,
-                deployment_ids=[config.deployment_id], kind="moodle"))
-            add_lrs(app.config["SECRET_KEY"], ralph.endpoint, USER, PASSWORD, batch_size=200)
-            client = create_client("H5P <script>alert(1)</script>")
-            return client.key, client.secret
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def profile(pg_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Profile]:
     root = tmp_path_factory.mktemp("production")
@@ -166,9 +142,7 @@ def profile(pg_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory)
         done = yanxiu("db", "upgrade", env=env)
         assert done.returncode == 0, done.stderr[-2000:]
         assert REDIS_PASSWORD not in done.stdout + done.stderr
-        # Registrations through the same functions the CLI calls (tests/lti_tool/test_cli.py covers
-        # the commands); in-process saves a cold interpreter start per command on a loaded machine.
-        key, secret = _register(env, config, state, ralph)
+        key, secret = register(env, config, state, ralph, client_name="H5P <script>alert(1)</script>")
         serve_log, forward_log = root / "serve.log", root / "forward.log"
         server = _spawn(["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "3", "--threads", "4"],
                         env, serve_log)
