@@ -1,7 +1,13 @@
 """A small time-limited cache for whole-workshop aggregates (the 研修主页, the county view): at
 23,000 learners they take seconds to compute, and seed 004 publishes them daily, so a figure a
 minute or two old is what every reader should get instead of a wait. Kept per app and per
-process (each gunicorn worker holds its own); DASHBOARD_CACHE_SECONDS = 0 turns it off."""
+process (each gunicorn worker holds its own); DASHBOARD_CACHE_SECONDS = 0 turns it off.
+
+One computation at a time per key and process. Every member opens the 研修主页, so at an evening
+peak several requests of one worker reach an expired entry together: each computed it (seconds of
+CPU each, on one interpreter), and each waited for all of them. Now the first computes, and the
+others answer with the value it replaces, or, when there is none yet, wait for its result.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from flask import current_app
 
 T = TypeVar("T")
 MAX_ENTRIES = 256
+WAIT_SECONDS = 60.0  # for the first value of a key; past it a waiting request computes its own
 _lock = threading.Lock()
 
 
@@ -21,16 +28,44 @@ def cached(key: Hashable, compute: Callable[[], T]) -> T:
     seconds = float(current_app.config.get("DASHBOARD_CACHE_SECONDS", 0) or 0)
     if seconds <= 0:
         return compute()
-    store: dict[Hashable, tuple[float, Any]] = current_app.extensions.setdefault("yanxiu_dashboard_cache", {})
+    ext = current_app.extensions
+    store: dict[Hashable, tuple[float, Any]] = ext.setdefault("yanxiu_dashboard_cache", {})
+    running: dict[Hashable, threading.Event] = ext.setdefault("yanxiu_dashboard_computing", {})
     now = time.monotonic()
     with _lock:
         hit = store.get(key)
-    if hit is not None and now - hit[0] < seconds:
-        return hit[1]  # type: ignore[no-any-return]
-    value = compute()
+        if hit is not None and now - hit[0] < seconds:
+            return hit[1]  # type: ignore[no-any-return]
+        computing = running.get(key)
+        if computing is None:
+            running[key] = threading.Event()
+        elif hit is not None:
+            return hit[1]  # type: ignore[no-any-return]  # being refreshed: the last value meanwhile
+    if computing is not None:
+        # Nothing to show yet: wait for the one computation rather than run a second.
+        computing.wait(WAIT_SECONDS)
+        with _lock:
+            hit = store.get(key)
+        if hit is not None:
+            return hit[1]  # type: ignore[no-any-return]
+        value = compute()  # it failed, or is still running after a minute
+        _put(store, key, now, value, replace=False)
+        return value
+    try:
+        value = compute()
+        _put(store, key, now, value)
+        return value
+    finally:
+        with _lock:
+            running.pop(key).set()
+
+
+def _put(store: dict[Hashable, tuple[float, Any]], key: Hashable, stamp: float, value: Any,
+         replace: bool = True) -> None:
     with _lock:
-        store[key] = (now, value)
+        if not replace and key in store:
+            return
+        store[key] = (stamp, value)
         if len(store) > MAX_ENTRIES:
             for old in sorted(store, key=lambda k: store[k][0])[: MAX_ENTRIES // 2]:
                 del store[old]
-    return value
