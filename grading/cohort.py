@@ -12,15 +12,44 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
+from decimal import Decimal
 from fractions import Fraction
+from typing import Any, ClassVar, Protocol, TypeVar
 
-from .notes import note
+from .notes import Note, note
 from .numbers import share_text
 from .policy import SCOPE_NAMES, Policy
 from .results import LearnerResult, fixed
 
 
-def _scopes(results: Sequence[LearnerResult], scope: str) -> dict[str, list[int]]:
+class Ranked(Protocol):
+    """What the outstanding rule reads of a learner's result (a dataclass: chosen ones are replaced).
+    A full LearnerResult, or a lighter stand-in for another learner's stored standing (whatif.py)."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    @property
+    def school(self) -> str: ...
+    @property
+    def klass(self) -> str: ...
+    @property
+    def group(self) -> str: ...
+    @property
+    def total(self) -> Decimal: ...
+    @property
+    def passed(self) -> bool: ...
+    @property
+    def must_pass_ok(self) -> bool: ...
+    @property
+    def outstanding(self) -> bool: ...
+    @property
+    def notes(self) -> tuple[Note, ...]: ...
+
+
+R = TypeVar("R", bound=Ranked)
+
+
+def _scopes(results: Sequence[Ranked], scope: str) -> dict[str, list[int]]:
     groups: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(results):
         value = {"school": r.school, "class": r.klass, "group": r.group}.get(scope, "")
@@ -95,7 +124,7 @@ def apply_share_caps(policy: Policy, results: list[LearnerResult]) -> list[Learn
     return out
 
 
-def select_outstanding(policy: Policy, results: list[LearnerResult]) -> list[LearnerResult]:
+def select_outstanding(policy: Policy, results: list[R]) -> list[R]:
     """seed 004 方案1 四.6: "按照10%的比例评选优秀学员…所有必修课程均需通过考核…依照总成绩进行排名".
 
     Places = floor(share × everyone in the scope); candidates are only the eligible ones.

@@ -7,11 +7,11 @@ you pass". Must-pass items name the score or hours they lack. Nothing here chang
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from .cohort import select_outstanding
+from .cohort import Ranked, select_outstanding
 from .engine import compute, evaluate
 from .notes import Note
 from .numbers import HUNDRED, ZERO, ceil_to, div, mul, quantum
@@ -78,7 +78,8 @@ def _as_need(
 def what_if(policy: Policy, record: LearnerRecord, cohort: Sequence[LearnerRecord] = ()) -> WhatIf:
     """The learner's result within `cohort` (replacing a record with the same id) and what is missing."""
     others = [r for r in cohort if r.learner != record.learner]
-    return _what_if(policy, record, compute(policy, [*others, record]))
+    results = compute(policy, [*others, record])
+    return _what_if(policy, record, results[-1], results)
 
 
 @dataclass(frozen=True)
@@ -109,15 +110,33 @@ def what_if_among(policy: Policy, record: LearnerRecord, others: Sequence[Standi
         raise ValueError(f"policy {policy.name}: share caps or an outstanding rule not among those who passed "
                          "need the others' records")
     mine = evaluate(policy, record)
-    stand_ins = [replace(mine, learner=s.learner, school=s.school, klass=s.klass, group=s.group, total=s.total,
-                         passed=s.passed, outstanding=False, notes=())
-                 for s in others if s.learner != record.learner]
-    return _what_if(policy, record, select_outstanding(policy, [*stand_ins, mine]))
+    # Light stand-ins, not copies of the learner's whole result: a city workshop's 23,000 copies
+    # (dataclasses.replace of every field) were half of a participant's my-grade page.
+    stand_ins: list[_StandIn | LearnerResult] = [
+        _StandIn(s.school, s.klass, s.group, s.total, s.passed, mine.must_pass_ok)
+        for s in others if s.learner != record.learner]
+    ranked = select_outstanding(policy, [*stand_ins, mine])
+    result = ranked[-1]
+    assert isinstance(result, LearnerResult)
+    return _what_if(policy, record, result, ranked)
 
 
-def _what_if(policy: Policy, record: LearnerRecord, results: Sequence[LearnerResult]) -> WhatIf:
-    """What is missing, from the cohort's results with the learner's last."""
-    result = results[-1]
+@dataclass(frozen=True)
+class _StandIn:
+    """Another learner's standing as `select_outstanding` reads it (cohort.Ranked)."""
+
+    school: str
+    klass: str
+    group: str
+    total: Decimal
+    passed: bool
+    must_pass_ok: bool
+    outstanding: bool = False
+    notes: tuple[Note, ...] = ()
+
+
+def _what_if(policy: Policy, record: LearnerRecord, result: LearnerResult, results: Sequence[Ranked]) -> WhatIf:
+    """What is missing, from the learner's result and the cohort's (the learner's among them)."""
     p = policy.precision
     needs: list[Need] = []
     cancelled = {
