@@ -42,6 +42,10 @@ class Workshop(db.Model):  # type: ignore[name-defined,misc]
     rankings_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     # Last complete NRPS roster sync: a host launch re-syncs only when this is old (roster.py).
     roster_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A sync asked of the background worker (a roster too large to sync inside a request), and the
+    # message of the last such sync that failed, shown to the host (roster.py).
+    roster_sync_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    roster_sync_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     course: Mapped[Course] = relationship()

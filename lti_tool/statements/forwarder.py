@@ -312,6 +312,7 @@ def _turn(app: Any, forwarder: Forwarder, purge: bool) -> str:
     from ..grades.service import refresh_stale
     from ..grades.writeback import deliver_due
     from ..lti.storage import purge_expired
+    from ..workshops.roster import sync_requested
 
     more = False
 
@@ -319,7 +320,7 @@ def _turn(app: Any, forwarder: Forwarder, purge: bool) -> str:
         nonlocal more
         more = any(d.more for d in forwarder.drain(budget_seconds=FORWARD_TURN_SECONDS).values())
 
-    jobs: list[Any] = [forward, deliver_due, refresh_stale] + ([purge_expired] if purge else [])
+    jobs: list[Any] = [forward, deliver_due, refresh_stale, sync_requested] + ([purge_expired] if purge else [])
     with app.app_context():
         try:
             for job in jobs:

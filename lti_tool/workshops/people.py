@@ -25,7 +25,7 @@ from .access import workshop_access
 from .discussion_service import small_int
 from .forms import MAX_ROW_ID, RowId, Text, errors_text, form_data
 from .registry import NavLink, register_nav
-from .roster import RosterSyncError, sync_roster
+from .roster import RosterSyncError, request_sync, sync_inline, sync_pending, sync_roster
 from .roster_io import Person, Plan, RosterFileError, export_row, plan_import, read_table, to_csv, to_xlsx
 from .views import WORKSHOP_ROLE_LABELS, bp
 
@@ -199,7 +199,7 @@ def _render(workshop_id: int, *, error: str | None = None, import_errors: list[s
         tutors=tutors, sizes=sizes, schools=schools, leaders=leaders,
         group_members={grp.id: [m for m in grouped if m.group_id == grp.id] for grp in groups},
         role_labels=WORKSHOP_ROLE_LABELS, max_class=MAX_CLASS_SIZE, max_cohosts=MAX_COHOSTS, error=error,
-        import_errors=import_errors, lang=_lang(),
+        import_errors=import_errors, lang=_lang(), sync_pending=sync_pending(workshop),
     ), status
 
 
@@ -377,8 +377,14 @@ def _group_or_400(workshop_id: int, group_id: int | None) -> StudyGroup | None:
 @bp.route("/<int:workshop_id>/people/sync", methods=["POST"])
 @workshop_access("host")
 def sync_people(workshop_id: int) -> Any:
+    workshop = g.viewer.workshop
+    if not sync_inline(workshop):
+        request_sync(workshop)
+        flash("名单较大，已交给后台同步，几分钟后刷新本页查看 / A large roster: it is being synced in the "
+              "background; reload this page in a few minutes")
+        return redirect(url_for("workshop.people", workshop_id=workshop_id))
     try:
-        result = sync_roster(g.viewer.workshop)
+        result = sync_roster(workshop)
     except RosterSyncError as exc:
         return _render(workshop_id, error=str(exc), status=502)
     except IntegrityError:  # a launch created the same member meanwhile

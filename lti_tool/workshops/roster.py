@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
@@ -37,6 +37,10 @@ DEFAULT_PAGE_SIZE = 100
 MAX_PAGES = 500  # a platform whose "next" links never end must not hang a worker
 # A host launch re-syncs only when the last sync is older than this (launches must stay fast).
 LAUNCH_SYNC_INTERVAL = timedelta(minutes=10)
+# Above this many members a roster is synced by the background worker (`sync_requested`), not
+# inside a host's launch or click: a city's 23,000 are 230 NRPS pages from the platform, each a
+# round trip to a Moodle that may take seconds, and a request has 60 s before gunicorn ends it.
+INLINE_SYNC_MEMBERS = 1_000
 INACTIVE_STATUSES = {"inactive", "deleted"}
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?', re.IGNORECASE)
 
@@ -195,6 +199,7 @@ def sync_roster(workshop: Workshop, http: Any = None) -> SyncResult:
     try:
         result = apply_members(workshop, entries, pages)
         workshop.roster_synced_at = datetime.now(UTC)
+        workshop.roster_sync_error = None
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -204,14 +209,61 @@ def sync_roster(workshop: Workshop, http: Any = None) -> SyncResult:
     return result
 
 
+def sync_inline(workshop: Workshop) -> bool:
+    """Whether a sync of this workshop's roster may run inside a request (INLINE_SYNC_MEMBERS)."""
+    members = db.session.scalar(select(func.count()).select_from(WorkshopMember)
+                                .where(WorkshopMember.workshop_id == workshop.id))
+    return int(members or 0) <= INLINE_SYNC_MEMBERS
+
+
+def sync_pending(workshop: Workshop) -> bool:
+    """A sync was asked of the worker and has not been done since."""
+    asked, done = workshop.roster_sync_requested_at, workshop.roster_synced_at
+    return asked is not None and (done is None or done < asked)
+
+
+def request_sync(workshop: Workshop) -> None:
+    """Ask the background worker for a sync (once: a pending request is left as it is); commits."""
+    if not sync_pending(workshop):
+        workshop.roster_sync_requested_at = datetime.now(UTC)
+        db.session.commit()
+
+
+def sync_requested(limit: int = 1, http: Any = None) -> int:
+    """The worker's job: sync the rosters hosts asked for, the oldest request first, `limit` per
+    turn. A failure is kept for the host to read on the people page, and the request dropped (the
+    next launch or click asks again), so a platform that is down is not asked every turn."""
+    asked = Workshop.roster_sync_requested_at
+    pending = list(db.session.scalars(
+        select(Workshop).where(asked.is_not(None), (Workshop.roster_synced_at.is_(None))
+                               | (Workshop.roster_synced_at < asked)).order_by(asked).limit(limit)))
+    for workshop in pending:
+        workshop_id = workshop.id
+        try:
+            sync_roster(workshop, http)
+        except (RosterSyncError, SQLAlchemyError) as exc:
+            db.session.rollback()
+            failed = db.session.get(Workshop, workshop_id)
+            if failed is None:
+                continue
+            failed.roster_sync_requested_at, failed.roster_sync_error = None, str(exc)[:500]
+            db.session.commit()
+            log.warning("roster sync in the background failed workshop=%s: %s", workshop_id, exc)
+    return len(pending)
+
+
 def sync_on_host_launch(workshop: Workshop, member: WorkshopMember, http: Any = None) -> SyncResult | None:
     """Hook for `workshop_landing`: when a host or co-host launches, refresh the roster if it is
-    older than LAUNCH_SYNC_INTERVAL. Never fails the launch: an unreachable platform is logged and
-    the host can press 同步 on the people page."""
+    older than LAUNCH_SYNC_INTERVAL: here for a small workshop, by the worker for a large one.
+    Never fails the launch: an unreachable platform is logged and the host can press 同步 on the
+    people page."""
     if not member.has_host_rights or not workshop.course.nrps_url:
         return None
     last = workshop.roster_synced_at
     if last is not None and datetime.now(UTC) - last < LAUNCH_SYNC_INTERVAL:
+        return None
+    if not sync_inline(workshop):
+        request_sync(workshop)
         return None
     try:
         return sync_roster(workshop, http)
