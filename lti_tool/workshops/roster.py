@@ -33,7 +33,7 @@ log = logging.getLogger("yanxiu.roster")
 
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 NRPS_MEDIA = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
-DEFAULT_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 1000  # YANXIU_ROSTER_PAGE_SIZE (config.py)
 MAX_PAGES = 500  # a platform whose "next" links never end must not hang a worker
 # A host launch re-syncs only when the last sync is older than this (launches must stay fast).
 LAUNCH_SYNC_INTERVAL = timedelta(minutes=10)

@@ -378,6 +378,7 @@ def test_malformed_redis_url_is_a_configuration_error(tmp_path: Path, url: str, 
     ("YANXIU_UPLOAD_MAX_BYTES", "0", "must be at least 1"),
     ("YANXIU_LTI_HTTP_TIMEOUT_SECONDS", "five", "must be a number"),
     ("YANXIU_DASHBOARD_CACHE_SECONDS", "-5", "must be at least 0"),
+    ("YANXIU_ROSTER_PAGE_SIZE", "0", "must be at least 1"),
     ("YANXIU_GRADES_INLINE_LEARNERS", "5k", "must be an integer"),
 ])
 def test_a_bad_number_is_a_configuration_error(tmp_path: Path, name: str, value: str, message: str) -> None:
