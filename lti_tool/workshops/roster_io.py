@@ -218,10 +218,39 @@ class Plan:
         return not self.errors
 
 
-def _identify(values: dict[str, str], row: int, people: Sequence[Person]) -> tuple[Person | None, str | None]:
+class _Lookup:
+    """The members by user id, e-mail and names, built once per import: a row looked through all of
+    a city's 23,000 members for each of up to 5,000 rows (2,000 rows took 3.2 s). Each answer lists
+    the members in the workshop's order, as the scan did."""
+
+    def __init__(self, people: Sequence[Person]) -> None:
+        self._sub: dict[str, list[int]] = {}
+        self._email: dict[str, list[int]] = {}  # lower case
+        self._name: dict[str, list[int]] = {}
+        self.people = people
+        for i, p in enumerate(people):
+            self._sub.setdefault(p.sub, []).append(i)
+            if p.email:
+                self._email.setdefault(p.email.lower(), []).append(i)
+            for name in {p.name, p.roster_name}:
+                if name is not None:
+                    self._name.setdefault(name, []).append(i)
+
+    def _listed(self, *found: list[int]) -> list[Person]:
+        return [self.people[i] for i in sorted({i for part in found for i in part})]
+
+    def by_ident(self, ident: str) -> list[Person]:
+        """Members whose user id is `ident`, or whose e-mail is, in any case."""
+        return self._listed(self._sub.get(ident, []), self._email.get(ident.lower(), []))
+
+    def by_name(self, name: str) -> list[Person]:
+        return self._listed(self._name.get(name, []))
+
+
+def _identify(values: dict[str, str], row: int, people: _Lookup) -> tuple[Person | None, str | None]:
     ident, name, school = values.get(USER_ID, ""), values.get(NAME, ""), values.get(SCHOOL, "")
     if ident:
-        found = [p for p in people if p.sub == ident or (p.email and p.email.lower() == ident.lower())]
+        found = people.by_ident(ident)
         if not found:
             return None, cell_error(row, USER_ID, f"找不到成员「{ident}」，请先同步名单",
                                     f"no member {ident!r}; sync the roster first")
@@ -230,7 +259,7 @@ def _identify(values: dict[str, str], row: int, people: Sequence[Person]) -> tup
         return found[0], None
     if not name:
         return None, cell_error(row, NAME, "姓名和登录名/用户ID 都为空", "neither a name nor a user id")
-    found = [p for p in people if name in (p.name, p.roster_name)]
+    found = people.by_name(name)
     if len(found) > 1 and school:
         found = [p for p in found if p.school == school] or found
     if not found:
@@ -252,13 +281,14 @@ def plan_import(table: Table, people: Sequence[Person], classes: Iterable[str], 
     group_leader_row: dict[str, int] = {}
     known_classes, known_groups = set(classes), set(groups)
     by_id = {p.id: p for p in people}
+    lookup = _Lookup(people)
     for row, values in table.rows:
         row_errors = [cell_error(row, col, f"超过 {LIMITS[col]} 个字符", f"longer than {LIMITS[col]} characters")
                       for col, text in values.items() if len(text) > LIMITS[col]]
         if row_errors:
             errors.extend(row_errors)
             continue
-        person, problem = _identify(values, row, people)
+        person, problem = _identify(values, row, lookup)
         if person is None:
             errors.append(problem or "")
             continue
