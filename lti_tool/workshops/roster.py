@@ -246,7 +246,11 @@ def sync_requested(limit: int = 1, http: Any = None) -> int:
             failed = db.session.get(Workshop, workshop_id)
             if failed is None:
                 continue
-            failed.roster_sync_requested_at, failed.roster_sync_error = None, str(exc)[:500]
+            # The platform's problem is worded for the host already; a database error's text (SQL,
+            # values) is for the log only.
+            shown = str(exc) if isinstance(exc, RosterSyncError) else \
+                "数据库暂时不可用，请稍后再同步 / the database was unavailable: sync again later"
+            failed.roster_sync_requested_at, failed.roster_sync_error = None, shown[:500]
             db.session.commit()
             log.warning("roster sync in the background failed workshop=%s: %s", workshop_id, exc)
     return len(pending)

@@ -104,3 +104,18 @@ def test_the_worker_turn_runs_the_job(lti: LtiHarness) -> None:
     assert _turn(app, Forwarder(app.config["SECRET_KEY"]), purge=False) == "done"
     members, synced, _, _ = _workshop(lti)
     assert members == len(DEMO_COURSE.users) and synced
+
+
+def test_a_database_error_in_the_background_shows_no_sql(lti: LtiHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    def broken(*_: object, **__: object) -> None:
+        raise OperationalError("UPDATE workshop_members SET secret_column = ?", ("王丽华",), Exception("locked"))
+
+    lti.driver().launch("maxiaoyan")
+    monkeypatch.setattr("lti_tool.workshops.roster.apply_members", broken)
+    assert _run_worker_job(lti) == 1
+    members, synced, asked, error = _workshop(lti)
+    assert (members, synced, asked) == (1, False, False)
+    assert error is not None and "sync again later" in error
+    assert "UPDATE" not in error and "王丽华" not in error
