@@ -1,7 +1,7 @@
 """`make bench`: every benchmark, each reported as a ratio to its own reference.
 
 `python -m bench [name ...]` runs the named benchmarks (all by default: xapi grading recompute
-ingest growth forward launch pages), prints their table and writes everything printed, the raw figures,
+roster ingest growth forward launch pages), prints their table and writes everything printed, the raw figures,
 the machine and its load to JSON (BENCH_JSON, default bench/results.json; entries of benchmarks
 not run this time are kept from the previous file of the same machine). A failing benchmark is
 reported and the others still run; the exit status is then 1.
@@ -20,13 +20,23 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from . import forward_bench, grading_bench, growth_bench, ingest_bench, launch_bench, recompute_bench, xapi_bench
+from . import (
+    forward_bench,
+    grading_bench,
+    growth_bench,
+    ingest_bench,
+    launch_bench,
+    recompute_bench,
+    roster_bench,
+    xapi_bench,
+)
 
 # Each entry has run() → printed lines, and optionally FIGURES (a dict filled by run) for the JSON.
 BENCHES: dict[str, Any] = {
     "xapi": xapi_bench,
     "grading": grading_bench,
     "recompute": recompute_bench,
+    "roster": roster_bench,
     "ingest": ingest_bench,
     "growth": growth_bench,
     "forward": forward_bench,
