@@ -97,6 +97,9 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         # Members asked of the LMS per NRPS page: a city's 23,000 are 23 round trips, not 230 at
         # the 100 of before. The platform may send fewer; the sync follows its next links either way.
         "ROSTER_PAGE_SIZE": _number("YANXIU_ROSTER_PAGE_SIZE", 1000, minimum=1),
+        # Rosters above this many members are synced by the background worker, never inside a
+        # request (workshops/roster.py).
+        "ROSTER_INLINE_MEMBERS": _number("YANXIU_ROSTER_INLINE_MEMBERS", 1000),
         "TRUST_PROXY": env.get("YANXIU_TRUST_PROXY", "1") == "1",
         "BABEL_DEFAULT_LOCALE": "zh",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

@@ -37,9 +37,9 @@ DEFAULT_PAGE_SIZE = 1000  # YANXIU_ROSTER_PAGE_SIZE (config.py)
 MAX_PAGES = 500  # a platform whose "next" links never end must not hang a worker
 # A host launch re-syncs only when the last sync is older than this (launches must stay fast).
 LAUNCH_SYNC_INTERVAL = timedelta(minutes=10)
-# Above this many members a roster is synced by the background worker (`sync_requested`), not
-# inside a host's launch or click: a city's 23,000 are 230 NRPS pages from the platform, each a
-# round trip to a Moodle that may take seconds, and a request has 60 s before gunicorn ends it.
+# Above this many members (YANXIU_ROSTER_INLINE_MEMBERS) a roster is synced by the background
+# worker (`sync_requested`), not inside a host's launch or click: a city's 23,000 are tens of NRPS
+# pages from a Moodle that may take seconds each, and a request has 60 s before gunicorn ends it.
 INLINE_SYNC_MEMBERS = 1_000
 INACTIVE_STATUSES = {"inactive", "deleted"}
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?', re.IGNORECASE)
@@ -210,10 +210,10 @@ def sync_roster(workshop: Workshop, http: Any = None) -> SyncResult:
 
 
 def sync_inline(workshop: Workshop) -> bool:
-    """Whether a sync of this workshop's roster may run inside a request (INLINE_SYNC_MEMBERS)."""
+    """Whether a sync of this workshop's roster may run inside a request (ROSTER_INLINE_MEMBERS)."""
     members = db.session.scalar(select(func.count()).select_from(WorkshopMember)
                                 .where(WorkshopMember.workshop_id == workshop.id))
-    return int(members or 0) <= INLINE_SYNC_MEMBERS
+    return int(members or 0) <= int(current_app.config.get("ROSTER_INLINE_MEMBERS", INLINE_SYNC_MEMBERS))
 
 
 def sync_pending(workshop: Workshop) -> bool:

@@ -135,6 +135,8 @@ def profile(pg_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory)
         "YANXIU_REDIS_URL": redis_server.url,
         "YANXIU_INSTANCE_PATH": str(root / "instance"),
         "YANXIU_BASE_URL": tool_url,
+        # Every roster counts as a city's here: a host's launch only asks, the forwarder process syncs.
+        "YANXIU_ROSTER_INLINE_MEMBERS": "0",
     })
     engine = sa.create_engine(db_url)
     procs: list[tuple[subprocess.Popen[bytes], int]] = []
@@ -319,6 +321,30 @@ def test_concurrent_ingest_is_stored_once_and_forwarded_to_ralph(profile: Profil
     assert all_ids <= set(in_ralph), f"missing in Ralph: {len(all_ids - set(in_ralph))}"
     assert len(in_ralph) == len(set(in_ralph)), "Ralph received a statement twice"
     assert "lrs_rejected" not in profile.forward_log.read_text()
+
+
+def test_a_hosts_launch_has_the_forwarder_process_sync_the_roster(profile: Profile) -> None:
+    """A host's launch into a workshop whose roster is too large to sync inside a request only asks
+    for it; `yanxiu xapi forward`, a process of its own, then syncs the roster from the platform's
+    NRPS (its token, its paging) and the members are there."""
+    from lti_tool.devlms.demo_data import DEMO_COURSE
+
+    home = _close_each_request(profile.driver()).launch("maxiaoyan")
+    assert home.status_code == 200
+
+    def synced() -> bool:
+        with profile.engine.connect() as conn:
+            return conn.execute(sa.text("SELECT count(*) FROM workshops WHERE roster_synced_at IS NOT NULL"
+                                        " OR roster_sync_error IS NOT NULL")).scalar() == 1
+
+    wait_until(synced, 60, "the roster synced by the forwarder process")
+    with profile.engine.connect() as conn:
+        error = conn.execute(sa.text("SELECT roster_sync_error FROM workshops")).scalar()
+        members = conn.execute(sa.text("SELECT count(*) FROM workshop_members WHERE active")).scalar()
+    assert error is None
+    assert members == len(DEMO_COURSE.users)
+    assert "roster sync workshop=" in profile.forward_log.read_text()
+    assert "roster sync workshop=" not in profile.serve_log.read_text()  # not inside the launch
 
 
 def test_logs_never_show_the_redis_password(profile: Profile) -> None:

@@ -1,4 +1,4 @@
-"""A roster larger than INLINE_SYNC_MEMBERS is synced by the background worker, never inside a host's
+"""A roster larger than ROSTER_INLINE_MEMBERS is synced by the background worker, never inside a host's
 launch or click (a city's NRPS pages could outlast the request); the people page says it is under
 way, or why it failed. Small rosters sync at once, as before (test_people.py)."""
 
@@ -22,9 +22,9 @@ PENDING = "后台同步中"
 
 
 @pytest.fixture
-def lti(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LtiHarness]:
-    monkeypatch.setattr("lti_tool.workshops.roster.INLINE_SYNC_MEMBERS", 0)  # every roster is "large"
+def lti(database_url: str, tmp_path: Path) -> Iterator[LtiHarness]:
     with lti_harness(database_url, tmp_path / "instance") as harness:
+        harness.tool_app.config["ROSTER_INLINE_MEMBERS"] = 0  # every roster is "large"
         yield harness
 
 
