@@ -98,7 +98,8 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         # the 100 of before. The platform may send fewer; the sync follows its next links either way.
         "ROSTER_PAGE_SIZE": _number("YANXIU_ROSTER_PAGE_SIZE", 1000, minimum=1),
         # Rosters above this many members are synced by the background worker, never inside a
-        # request (workshops/roster.py).
+        # host's launch or click (workshops/roster.py): a city's 23,000 are tens of NRPS pages from
+        # a Moodle that may take seconds each, and gunicorn ends a request at 60 s.
         "ROSTER_INLINE_MEMBERS": _number("YANXIU_ROSTER_INLINE_MEMBERS", 1000),
         "TRUST_PROXY": env.get("YANXIU_TRUST_PROXY", "1") == "1",
         "BABEL_DEFAULT_LOCALE": "zh",

@@ -33,14 +33,9 @@ log = logging.getLogger("yanxiu.roster")
 
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 NRPS_MEDIA = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
-DEFAULT_PAGE_SIZE = 1000  # YANXIU_ROSTER_PAGE_SIZE (config.py)
 MAX_PAGES = 500  # a platform whose "next" links never end must not hang a worker
 # A host launch re-syncs only when the last sync is older than this (launches must stay fast).
 LAUNCH_SYNC_INTERVAL = timedelta(minutes=10)
-# Above this many members (YANXIU_ROSTER_INLINE_MEMBERS) a roster is synced by the background
-# worker (`sync_requested`), not inside a host's launch or click: a city's 23,000 are tens of NRPS
-# pages from a Moodle that may take seconds each, and a request has 60 s before gunicorn ends it.
-INLINE_SYNC_MEMBERS = 1_000
 INACTIVE_STATUSES = {"inactive", "deleted"}
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?', re.IGNORECASE)
 
@@ -82,7 +77,7 @@ def fetch_members(workshop: Workshop, http: Any = None) -> tuple[list[dict[str, 
     course = workshop.course
     if not course.nrps_url:
         raise RosterSyncError("课程平台未提供成员名单服务（NRPS）/ the platform offers no roster service (NRPS)")
-    page_size = int(current_app.config.get("ROSTER_PAGE_SIZE", DEFAULT_PAGE_SIZE))
+    page_size = int(current_app.config["ROSTER_PAGE_SIZE"])
     url: str | None = _with_limit(course.nrps_url, page_size)
     members: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -210,10 +205,11 @@ def sync_roster(workshop: Workshop, http: Any = None) -> SyncResult:
 
 
 def sync_inline(workshop: Workshop) -> bool:
-    """Whether a sync of this workshop's roster may run inside a request (ROSTER_INLINE_MEMBERS)."""
+    """Whether a sync of this workshop's roster may run inside a request (ROSTER_INLINE_MEMBERS,
+    config.py): above it the background worker syncs (`sync_requested`)."""
     members = db.session.scalar(select(func.count()).select_from(WorkshopMember)
                                 .where(WorkshopMember.workshop_id == workshop.id))
-    return int(members or 0) <= int(current_app.config.get("ROSTER_INLINE_MEMBERS", INLINE_SYNC_MEMBERS))
+    return int(members or 0) <= int(current_app.config["ROSTER_INLINE_MEMBERS"])
 
 
 def sync_pending(workshop: Workshop) -> bool:
