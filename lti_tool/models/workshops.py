@@ -54,6 +54,18 @@ class Workshop(db.Model):  # type: ignore[name-defined,misc]
         back_populates="workshop", cascade="all, delete-orphan", order_by="Phase.position"
     )
 
+    @property
+    def roster_sync_pending(self) -> bool:
+        """A roster sync was asked of the background worker and not done since (roster.py)."""
+        asked, done = self.roster_sync_requested_at, self.roster_synced_at
+        return asked is not None and (done is None or done < asked)
+
+    @staticmethod
+    def roster_sync_pending_sql() -> Any:
+        """`roster_sync_pending` as SQL, for the worker's query."""
+        asked, done = Workshop.roster_sync_requested_at, Workshop.roster_synced_at
+        return asked.is_not(None) & (done.is_(None) | (done < asked))
+
 
 class Phase(db.Model):  # type: ignore[name-defined,misc]
     """A 阶段 with dates and planned 学时 (seed 004 方案4: 5 + 16 + 4)."""

@@ -25,7 +25,7 @@ from .access import workshop_access
 from .discussion_service import small_int
 from .forms import MAX_ROW_ID, RowId, Text, errors_text, form_data
 from .registry import NavLink, register_nav
-from .roster import RosterSyncError, request_sync, sync_inline, sync_pending, sync_roster
+from .roster import RosterSyncError, request_sync, sync_inline, sync_roster
 from .roster_io import Person, Plan, RosterFileError, export_row, plan_import, read_table, to_csv, to_xlsx
 from .views import WORKSHOP_ROLE_LABELS, bp
 
@@ -199,7 +199,7 @@ def _render(workshop_id: int, *, error: str | None = None, import_errors: list[s
         tutors=tutors, sizes=sizes, schools=schools, leaders=leaders,
         group_members={grp.id: [m for m in grouped if m.group_id == grp.id] for grp in groups},
         role_labels=WORKSHOP_ROLE_LABELS, max_class=MAX_CLASS_SIZE, max_cohosts=MAX_COHOSTS, error=error,
-        import_errors=import_errors, lang=_lang(), sync_pending=sync_pending(workshop),
+        import_errors=import_errors, lang=_lang(), sync_pending=workshop.roster_sync_pending,
     ), status
 
 

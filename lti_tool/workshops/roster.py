@@ -212,15 +212,9 @@ def sync_inline(workshop: Workshop) -> bool:
     return int(members or 0) <= int(current_app.config["ROSTER_INLINE_MEMBERS"])
 
 
-def sync_pending(workshop: Workshop) -> bool:
-    """A sync was asked of the worker and has not been done since."""
-    asked, done = workshop.roster_sync_requested_at, workshop.roster_synced_at
-    return asked is not None and (done is None or done < asked)
-
-
 def request_sync(workshop: Workshop) -> None:
     """Ask the background worker for a sync (once: a pending request is left as it is); commits."""
-    if not sync_pending(workshop):
+    if not workshop.roster_sync_pending:
         workshop.roster_sync_requested_at = datetime.now(UTC)
         db.session.commit()
 
@@ -229,10 +223,8 @@ def sync_requested(limit: int = 1, http: Any = None) -> int:
     """The worker's job: sync the rosters hosts asked for, the oldest request first, `limit` per
     turn. A failure is kept for the host to read on the people page, and the request dropped (the
     next launch or click asks again), so a platform that is down is not asked every turn."""
-    asked = Workshop.roster_sync_requested_at
-    pending = list(db.session.scalars(
-        select(Workshop).where(asked.is_not(None), (Workshop.roster_synced_at.is_(None))
-                               | (Workshop.roster_synced_at < asked)).order_by(asked).limit(limit)))
+    pending = list(db.session.scalars(select(Workshop).where(Workshop.roster_sync_pending_sql())
+                                      .order_by(Workshop.roster_sync_requested_at).limit(limit)))
     for workshop in pending:
         workshop_id = workshop.id
         try:
