@@ -159,7 +159,7 @@ def watched_seconds(videos: list[Activity], actors: list[str]) -> Iterator[tuple
         ):
             if actor_key in wanted:
                 video_id, cap = caps[iri]
-                yield actor_key, video_id, Decimal(seconds) if cap is None else min(Decimal(seconds), cap)
+                yield actor_key, video_id, seconds if cap is None else min(seconds, cap)  # a Decimal already
 
 
 def watched_totals(videos: list[Activity], actors: list[str]) -> dict[str, Decimal]:
