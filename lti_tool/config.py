@@ -101,6 +101,9 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         # host's launch or click (workshops/roster.py): a city's 23,000 are tens of NRPS pages from
         # a Moodle that may take seconds each, and gunicorn ends a request at 60 s.
         "ROSTER_INLINE_MEMBERS": _number("YANXIU_ROSTER_INLINE_MEMBERS", 1000),
+        # Gradebook scores posted to a platform at once by the worker (grades/score_sender.py): AGS
+        # takes one per request, and a city's 23,000 one after the other took over half an hour.
+        "AGS_CONCURRENCY": _number("YANXIU_AGS_CONCURRENCY", 4, minimum=1),
         "TRUST_PROXY": env.get("YANXIU_TRUST_PROXY", "1") == "1",
         "BABEL_DEFAULT_LOCALE": "zh",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
+import time
 from typing import Literal
 
 from flask import Flask, Response, jsonify, request
@@ -38,7 +40,20 @@ def create_platform_app(config: PlatformConfig, purpose: Purpose = "test") -> Fl
 
     @app.before_request
     def _injected_failure() -> Response | None:
-        rule = state.take_failure(request.script_root + request.full_path)
+        path = request.script_root + request.full_path
+        barrier = state.take_hold(path)
+        if barrier is not None:
+            try:
+                barrier.wait()
+            except threading.BrokenBarrierError:
+                resp = jsonify({"error": "held_requests_apart", "error_description":
+                                f"held_requests_apart: fewer than {barrier.parties} requests came at once"})
+                resp.status_code = 503
+                return resp
+        pause = state.delay_for(path)
+        if pause > 0:
+            time.sleep(pause)
+        rule = state.take_failure(path)
         if rule is None:
             return None
         resp = jsonify({"error": "injected_failure", "error_description": f"injected_failure: {rule.status}"})

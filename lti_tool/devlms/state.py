@@ -62,6 +62,13 @@ class MessageHint:
 
 
 @dataclass
+class HoldRule:
+    substring: str
+    remaining: int
+    barrier: threading.Barrier
+
+
+@dataclass
 class FailRule:
     substring: str
     status: int
@@ -90,6 +97,8 @@ class PlatformState:
         self.request_log: list[tuple[str, str, int]] = []
         self.id_tokens: list[dict[str, Any]] = []  # claims of every id_token issued, newest last
         self._fail_rules: list[FailRule] = []
+        self._delays: dict[str, float] = {}
+        self._hold_rules: list[HoldRule] = []
         self._next_item = 1
         for activity in course.activities:
             link = self.add_resource_link(self._activity_link_id(activity.key, activity.moodle_instance_id),
@@ -215,6 +224,33 @@ class PlatformState:
         """The next `times` requests whose path (with query) contains `path_substring` get `status`."""
         with self.lock:
             self._fail_rules.append(FailRule(path_substring, status, times, dict(headers or {})))
+
+    def delay(self, path_substring: str, seconds: float) -> None:
+        """Every request whose path contains `path_substring` is answered `seconds` later: the
+        platform's own time per request (a Moodle behind PHP-FPM takes tens to hundreds of ms).
+        0 removes the delay."""
+        with self.lock:
+            self._delays[path_substring] = seconds
+
+    def delay_for(self, full_path: str) -> float:
+        with self.lock:
+            return max((s for sub, s in self._delays.items() if sub in full_path), default=0.0)
+
+    def hold_together(self, path_substring: str, parties: int, timeout: float = 10.0) -> None:
+        """The next `parties` requests whose path contains `path_substring` are each held until all
+        of them have arrived; if they never do within `timeout` (a client that sends one at a time),
+        each is answered 503. Proves concurrency without timing anything."""
+        with self.lock:
+            self._hold_rules.append(HoldRule(path_substring, parties, threading.Barrier(parties, timeout=timeout)))
+
+    def take_hold(self, full_path: str) -> threading.Barrier | None:
+        with self.lock:
+            for rule in self._hold_rules:
+                if rule.remaining > 0 and rule.substring in full_path:
+                    rule.remaining -= 1
+                    return rule.barrier
+            self._hold_rules = [r for r in self._hold_rules if r.remaining > 0]
+        return None
 
     def take_failure(self, full_path: str) -> FailRule | None:
         with self.lock:

@@ -10,13 +10,15 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, insert, select
 
 from grading import LearnerResult, PolicyError
 
 from ..extensions import db
-from ..lti.platform_tokens import ServiceError, call
-from ..models import LineItem, ScoreOutbox, Workshop, WorkshopMember
+from ..lti.platform_tokens import ServiceError, access_token, call, forget_token
+from ..models import LineItem, Platform, ScoreOutbox, Workshop, WorkshopMember
+from .score_sender import Answer, ScorePost, post_scores
 
 log = logging.getLogger("yanxiu.grades")
 
@@ -96,7 +98,6 @@ def enqueue_scores(workshop: Workshop, changed: Sequence[tuple[WorkshopMember, L
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
-SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
 MAX_BACKOFF = timedelta(hours=6)
 
 
@@ -155,16 +156,22 @@ def _backoff(attempts: int) -> timedelta:
     return min(MAX_BACKOFF, timedelta(seconds=30 * 2 ** min(attempts, 12)))
 
 
-def deliver_due(workshop_id: int | None = None, http: Any = None, limit: int = 200) -> dict[str, int]:
-    """Send queued scores whose time has come. A success removes the entry; a failure keeps it
-    with the reason and the next attempt time (30 s, 1 min, 2 min … up to 6 h)."""
+def deliver_due(workshop_id: int | None = None, http: Any = None, limit: int = 200) -> dict[str, Any]:
+    """Send queued scores whose time has come, `YANXIU_AGS_CONCURRENCY` at a time (score_sender.py).
+    A success removes the entry, and so does a 409: the platform already holds this score or a
+    later one (a score sent again after a crash between its POST and the commit). A failure keeps
+    the entry with the reason and the next attempt time (30 s, 1 min, 2 min … up to 6 h).
+    "more": the limit was reached with nothing failing, so more may be due at once."""
     now = datetime.now(UTC)
     query = select(ScoreOutbox).where(ScoreOutbox.next_attempt_at <= now).order_by(ScoreOutbox.id).limit(limit)
     if workshop_id is not None:
         query = query.where(ScoreOutbox.workshop_id == workshop_id)
-    sent = failed = 0
+    entries = list(db.session.scalars(query))
+    answers: dict[int, Answer] = {}
+    posts: dict[int, list[ScorePost]] = {}  # per platform id
+    platforms: dict[int, Platform] = {}
     urls: dict[tuple[int, str], str] = {}
-    for entry in list(db.session.scalars(query)):
+    for entry in entries:
         workshop = db.session.get(Workshop, entry.workshop_id)
         if workshop is None:
             continue
@@ -172,24 +179,61 @@ def deliver_due(workshop_id: int | None = None, http: Any = None, limit: int = 2
         try:
             if where not in urls:
                 urls[where] = line_item_url(workshop, http, entry.line_item_key, entry.payload)
-            payload = dict(entry.payload)
-            # JSON numbers from the exact decimal text ("82.85" → 82.85: Python prints the same digits).
-            payload["scoreGiven"] = float(Decimal(payload["scoreGiven"]))
-            payload["scoreMaximum"] = float(Decimal(str(payload["scoreMaximum"])))
-            call(workshop.course.platform, [SCORE_SCOPE], "POST", _scores_url(urls[where]),
-                 json_body=payload, content_type=SCORE_TYPE, http=http)
         except ServiceError as exc:
-            entry.attempts += 1
-            entry.last_error = str(exc)[:500]
-            entry.next_attempt_at = now + _backoff(entry.attempts)
-            failed += 1
-            log.warning("ags_send_failed workshop=%s member=%s attempts=%s status=%s", entry.workshop_id,
-                        entry.member_id, entry.attempts, exc.status)
-        else:
+            answers[entry.id] = Answer(exc.status, str(exc))
+            continue
+        platform = workshop.course.platform
+        platforms[platform.id] = platform
+        posts.setdefault(platform.id, []).append(ScorePost(entry.id, _scores_url(urls[where]), _wire(entry.payload)))
+    for platform_id, waiting in posts.items():
+        answers.update(_post_with_token(platforms[platform_id], waiting, http))
+    sent = failed = 0
+    for entry in entries:
+        answer = answers.get(entry.id)
+        if answer is None:
+            continue
+        if answer.ok or answer.status == 409:
+            if answer.status == 409:
+                log.info("ags_score_superseded workshop=%s member=%s: the platform holds this or a later score",
+                         entry.workshop_id, entry.member_id)
             db.session.delete(entry)
             sent += 1
-        db.session.commit()
-    return {"sent": sent, "failed": failed}
+            continue
+        entry.attempts += 1
+        entry.last_error = answer.reason[:500]
+        entry.next_attempt_at = now + _backoff(entry.attempts)
+        failed += 1
+        log.warning("ags_send_failed workshop=%s member=%s attempts=%s status=%s", entry.workshop_id,
+                    entry.member_id, entry.attempts, answer.status)
+    db.session.commit()
+    return {"sent": sent, "failed": failed, "more": len(entries) == limit and failed == 0}
+
+
+def _wire(payload: dict[str, Any]) -> dict[str, Any]:
+    """JSON numbers from the exact decimal text ("82.85" → 82.85: Python prints the same digits)."""
+    body = dict(payload)
+    body["scoreGiven"] = float(Decimal(body["scoreGiven"]))
+    body["scoreMaximum"] = float(Decimal(str(body["scoreMaximum"])))
+    return body
+
+
+def _post_with_token(platform: Platform, posts: list[ScorePost], http: Any) -> dict[int, Answer]:
+    """One platform's scores with its cached token; those answered 401 (a token the platform no
+    longer takes) once more with a new one."""
+    config = current_app.config
+    options = {"timeout": config["LTI_HTTP_TIMEOUT_SECONDS"], "concurrency": config["AGS_CONCURRENCY"], "http": http}
+    try:
+        answers = post_scores(posts, access_token(platform, [SCORE_SCOPE], http), **options)
+    except ServiceError as exc:  # no token: none of them can go
+        return {post.key: Answer(exc.status, str(exc)) for post in posts}
+    refused = [post for post in posts if answers[post.key].status == 401]
+    if refused:
+        forget_token(platform, [SCORE_SCOPE])
+        try:
+            answers.update(post_scores(refused, access_token(platform, [SCORE_SCOPE], http, fresh=True), **options))
+        except ServiceError as exc:
+            answers.update({post.key: Answer(exc.status, str(exc)) for post in refused})
+    return answers
 
 
 def outbox_status(workshop_id: int) -> dict[str, Any]:

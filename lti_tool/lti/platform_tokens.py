@@ -61,7 +61,7 @@ def access_token(platform: Platform, scopes: list[str], http: Any = None, *, fre
         raise ServiceError(None, f"token endpoint unreachable: {type(exc).__name__}") from None
     if response.status_code != 200:
         raise ServiceError(response.status_code, f"token endpoint answered {response.status_code}: "
-                                                 f"{_error_text(response)}")
+                                                 f"{error_text(response)}")
     try:
         body = response.json()
         token, lifetime = str(body["access_token"]), int(body.get("expires_in", 3600))
@@ -83,7 +83,7 @@ def forget_token(platform: Platform, scopes: list[str]) -> None:
     db.session.commit()
 
 
-def _error_text(response: Any) -> str:
+def error_text(response: Any) -> str:
     """The platform's reason, short, never echoing a bearer token back."""
     try:
         body = response.json()
@@ -114,6 +114,6 @@ def call(platform: Platform, scopes: list[str], method: str, url: str, *, json_b
             continue
         if response.status_code >= 300:
             raise ServiceError(response.status_code, f"{method} {url} answered {response.status_code}: "
-                                                     f"{_error_text(response)}")
+                                                     f"{error_text(response)}")
         return response
     raise AssertionError("unreachable")

@@ -138,3 +138,58 @@ def test_one_column_per_top_component_when_the_host_asks(lti: LtiHarness) -> Non
     assert len(lti.state.line_items) == created
     latest = [s for s in lti.state.scores if s["lineItemId"] == items["yanxiu-required"].id][-1]
     assert latest["scoreGiven"] == 80  # mean(video 100, assignment 60)
+
+
+def _columns_per_component(lti: LtiHarness) -> tuple[object, str]:
+    """graded_workshop with a column per top component: 王丽华 is owed three scores (total, 必做, 选做)."""
+    from ..workshops.test_pages import csrf
+
+    host, base, _ = graded_workshop(lti)
+    settings = host.get(base + "/grades/settings")
+    r = host.post(base + "/grades/settings", data={"csrf_token": csrf(settings.text), "action": "feeds",
+                                                   "writeback": "1", "writeback_components": "1"})
+    assert r.status_code in (200, 302)
+    return host, base
+
+
+def test_scores_are_posted_at_once_not_one_after_the_other(lti: LtiHarness) -> None:
+    """A city's scores owed after one change would take over half an hour one at a time: the
+    platform holds the three score requests until all three have arrived (a 503 after 10 s if they
+    come one by one), so this passes only when the tool posts them concurrently."""
+    host, base = _columns_per_component(lti)
+    assert lti.tool_app.config["AGS_CONCURRENCY"] >= 3
+    lti.state.hold_together("/scores", 3)
+    page = send_now(host, base)
+    assert "已回传 3 条，失败 0 条" in page
+    assert len([s for s in lti.state.scores if s["user_login"] == "wanglihua"]) == 3
+    with lti.tool_app.app_context():
+        assert db.session.scalars(select(ScoreOutbox)).first() is None
+
+
+def test_a_409_means_the_platform_already_holds_the_score(lti: LtiHarness) -> None:
+    """A score posted again (the worker stopped between the POST and its commit) is refused with
+    409 "not newer" by Moodle-like platforms: the entry is done, not retried every few hours."""
+    host, base, _ = graded_workshop(lti)
+    lti.state.fail_next("/scores", 409)
+    assert "已回传 1 条，失败 0 条" in send_now(host, base)
+    with lti.tool_app.app_context():
+        assert db.session.scalars(select(ScoreOutbox)).first() is None
+
+
+def test_the_worker_is_told_when_more_scores_are_due(lti: LtiHarness) -> None:
+    """deliver_due sends up to its limit and says "more" while entries remain and none failed, so
+    the worker goes on in the same turn instead of resting between 200-score turns."""
+    from lti_tool.grades.writeback import deliver_due
+
+    _columns_per_component(lti)
+    with lti.tool_app.app_context():
+        from lti_tool.grades.service import ensure_fresh
+        from lti_tool.models import Workshop
+
+        ensure_fresh(db.session.scalars(select(Workshop)).one())
+        assert db.session.query(ScoreOutbox).count() == 3
+        assert deliver_due(limit=2) == {"sent": 2, "failed": 0, "more": True}
+        lti.state.fail_next("/scores", 503)
+        assert deliver_due(limit=1) == {"sent": 0, "failed": 1, "more": False}  # failing: rest a while
+        assert deliver_due(limit=2) == {"sent": 0, "failed": 0, "more": False}  # the failed one waits
+    assert len(lti.state.scores) == 2

@@ -1,0 +1,83 @@
+"""Scores posted to a platform's AGS scores endpoint, a few at a time.
+
+AGS takes one score per request (§3.4), and a platform spends tens to hundreds of milliseconds on
+each. After a change that concerns a whole city cohort (23,000 learners) the worker owes one score
+per learner: posted one after the other at 100 ms each, the gradebook stayed behind for over half
+an hour. Here a small pool of threads posts them at once (`YANXIU_AGS_CONCURRENCY`, 4 by default,
+polite to a Moodle whose PHP workers also serve its teachers), each thread keeping its connection
+open from one score to the next.
+
+The threads do HTTP only: they get plain values (URL, JSON body, token) and give back the status
+and the platform's reason. Everything that touches the database — the outbox, the cached token,
+line items — stays with the caller, on its own thread, because a SQLAlchemy session is not shared
+across threads.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from ..lti.platform_tokens import error_text
+
+SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
+
+
+@dataclass(frozen=True)
+class ScorePost:
+    key: int  # the caller's handle for it: the outbox entry's id
+    url: str  # the line item's scores endpoint
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int | None  # None: no answer at all (connection refused, timeout)
+    reason: str  # for the host's page and the log: never the token
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+def post_scores(posts: Sequence[ScorePost], token: str, *, timeout: float, concurrency: int,
+                http: Any = None) -> dict[int, Answer]:
+    """Post each score with `token`; {key: Answer}. `http` (anything with `request`, as the
+    `requests` module) replaces the pooled sessions, for callers that bring their own. With
+    `concurrency` 1 the scores go one after the other on the calling thread."""
+    width = max(1, min(concurrency, len(posts)))
+    sessions = [requests.Session() for _ in range(width)] if http is None else []
+    free: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    for session in sessions:
+        free.put(session)
+
+    def post(item: ScorePost) -> Answer:
+        client = free.get() if http is None else http
+        try:
+            response = client.request("POST", item.url, json=item.body, timeout=timeout,
+                                      headers={"Authorization": f"Bearer {token}", "Content-Type": SCORE_TYPE})
+        except requests.RequestException as exc:
+            return Answer(None, f"POST {item.url}: {type(exc).__name__}")
+        finally:
+            if http is None:
+                free.put(client)
+        if response.status_code >= 300:
+            return Answer(response.status_code,
+                          f"POST {item.url} answered {response.status_code}: {error_text(response)}")
+        return Answer(response.status_code, "")
+
+    try:
+        if width == 1:
+            answers = [post(item) for item in posts]
+        else:
+            with ThreadPoolExecutor(max_workers=width, thread_name_prefix="ags") as pool:
+                answers = list(pool.map(post, posts))
+    finally:
+        for session in sessions:
+            session.close()
+    return {item.key: answer for item, answer in zip(posts, answers, strict=True)}
