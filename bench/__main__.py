@@ -1,7 +1,7 @@
 """`make bench`: every benchmark, each reported as a ratio to its own reference.
 
 `python -m bench [name ...]` runs the named benchmarks (all by default: xapi grading recompute
-roster ingest growth forward launch pages), prints their table and writes everything printed, the raw figures,
+roster writeback ingest growth forward launch pages), prints their table and writes everything printed, the raw figures,
 the machine and its load to JSON (BENCH_JSON, default bench/results.json; entries of benchmarks
 not run this time are kept from the previous file of the same machine). A failing benchmark is
 reported and the others still run; the exit status is then 1.
@@ -28,6 +28,7 @@ from . import (
     launch_bench,
     recompute_bench,
     roster_bench,
+    writeback_bench,
     xapi_bench,
 )
 
@@ -37,6 +38,7 @@ BENCHES: dict[str, Any] = {
     "grading": grading_bench,
     "recompute": recompute_bench,
     "roster": roster_bench,
+    "writeback": writeback_bench,
     "ingest": ingest_bench,
     "growth": growth_bench,
     "forward": forward_bench,
