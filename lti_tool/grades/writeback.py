@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from grading import LearnerResult, PolicyError
 
@@ -161,12 +161,18 @@ def deliver_due(workshop_id: int | None = None, http: Any = None, limit: int = 2
     A success removes the entry, and so does a 409: the platform already holds this score or a
     later one (a score sent again after a crash between its POST and the commit). A failure keeps
     the entry with the reason and the next attempt time (30 s, 1 min, 2 min … up to 6 h).
-    "more": the limit was reached with nothing failing, so more may be due at once."""
+    "more": the limit was reached with nothing failing, so more may be due at once.
+
+    Entries are read as plain rows and changed only where their `next_attempt_at` is still the one
+    read: a recomputation that queued a newer score for the same learner meanwhile (it sets that
+    time afresh) keeps its entry, which a success of the older score would otherwise have deleted."""
     now = datetime.now(UTC)
-    query = select(ScoreOutbox).where(ScoreOutbox.next_attempt_at <= now).order_by(ScoreOutbox.id).limit(limit)
+    query = (select(ScoreOutbox.id, ScoreOutbox.workshop_id, ScoreOutbox.member_id, ScoreOutbox.line_item_key,
+                    ScoreOutbox.payload, ScoreOutbox.attempts, ScoreOutbox.next_attempt_at)
+             .where(ScoreOutbox.next_attempt_at <= now).order_by(ScoreOutbox.id).limit(limit))
     if workshop_id is not None:
         query = query.where(ScoreOutbox.workshop_id == workshop_id)
-    entries = list(db.session.scalars(query))
+    entries = db.session.execute(query).all()
     answers: dict[int, Answer] = {}
     posts: dict[int, list[ScorePost]] = {}  # per platform id
     platforms: dict[int, Platform] = {}
@@ -188,23 +194,27 @@ def deliver_due(workshop_id: int | None = None, http: Any = None, limit: int = 2
     for platform_id, waiting in posts.items():
         answers.update(_post_with_token(platforms[platform_id], waiting, http))
     sent = failed = 0
+    delivered: dict[datetime, list[int]] = {}  # entries queued together share their time
     for entry in entries:
         answer = answers.get(entry.id)
         if answer is None:
             continue
+        unchanged = (ScoreOutbox.id == entry.id, ScoreOutbox.next_attempt_at == entry.next_attempt_at)
         if answer.ok or answer.status == 409:
             if answer.status == 409:
                 log.info("ags_score_superseded workshop=%s member=%s: the platform holds this or a later score",
                          entry.workshop_id, entry.member_id)
-            db.session.delete(entry)
+            delivered.setdefault(entry.next_attempt_at, []).append(entry.id)
             sent += 1
             continue
-        entry.attempts += 1
-        entry.last_error = answer.reason[:500]
-        entry.next_attempt_at = now + _backoff(entry.attempts)
+        attempts = entry.attempts + 1
+        db.session.execute(update(ScoreOutbox).where(*unchanged).values(
+            attempts=attempts, last_error=answer.reason[:500], next_attempt_at=now + _backoff(attempts)))
         failed += 1
         log.warning("ags_send_failed workshop=%s member=%s attempts=%s status=%s", entry.workshop_id,
-                    entry.member_id, entry.attempts, answer.status)
+                    entry.member_id, attempts, answer.status)
+    for stamp, ids in delivered.items():
+        db.session.execute(delete(ScoreOutbox).where(ScoreOutbox.id.in_(ids), ScoreOutbox.next_attempt_at == stamp))
     db.session.commit()
     return {"sent": sent, "failed": failed, "more": len(entries) == limit and failed == 0}
 

@@ -193,3 +193,47 @@ def test_the_worker_is_told_when_more_scores_are_due(lti: LtiHarness) -> None:
         assert deliver_due(limit=1) == {"sent": 0, "failed": 1, "more": False}  # failing: rest a while
         assert deliver_due(limit=2) == {"sent": 0, "failed": 0, "more": False}  # the failed one waits
     assert len(lti.state.scores) == 2
+
+
+def test_a_score_queued_while_the_last_one_is_in_flight_is_still_sent(lti: LtiHarness) -> None:
+    """The host changes a grade while the worker is posting the learner's previous score: the post
+    succeeds, and the newer score's entry must stay owed (deleting it with the old one's success
+    would leave the gradebook at the old score for good)."""
+    import threading
+
+    import requests
+
+    from lti_tool.grades.service import ensure_fresh
+    from lti_tool.grades.writeback import deliver_due
+    from lti_tool.models import Submission, Workshop
+
+    host, base, _ = graded_workshop(lti)
+    assert host.get(base + "/grades").status_code == 200  # computed: 94 owed
+
+    def regrade() -> None:
+        with lti.tool_app.app_context():
+            db.session.scalars(select(Submission)).one().score = 60
+            db.session.commit()
+            ensure_fresh(db.session.scalars(select(Workshop)).one())  # queues 84 over the 94
+
+    class RegradeMidway:
+        """`requests`, except that the host regrades while the first score is on its way."""
+        post = staticmethod(requests.post)
+
+        def __init__(self) -> None:
+            self.done = False
+
+        def request(self, method: str, url: str, **kwargs: object) -> requests.Response:
+            if "/scores" in url and not self.done:
+                self.done = True
+                worker = threading.Thread(target=regrade)
+                worker.start()
+                worker.join()
+            return requests.request(method, url, **kwargs)  # type: ignore[arg-type]
+
+    with lti.tool_app.app_context():
+        assert deliver_due(http=RegradeMidway())["sent"] == 1
+        owed = db.session.scalars(select(ScoreOutbox)).one()
+        assert owed.payload["scoreGiven"] == "84.00" and owed.attempts == 0
+        assert deliver_due()["sent"] == 1
+    assert [s["scoreGiven"] for s in lti.state.scores if s["user_login"] == "wanglihua"] == [94, 84]
