@@ -16,6 +16,7 @@ across threads.
 from __future__ import annotations
 
 import queue
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -39,24 +40,47 @@ class ScorePost:
 class Answer:
     status: int | None  # None: no answer at all (connection refused, timeout)
     reason: str  # for the host's page and the log: never the token
+    tried: bool = True  # False: not posted, because the platform had stopped answering
 
     @property
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def platform_down(self) -> bool:
+        """No answer, rate-limited or a server error: the next scores would fare no better."""
+        return self.tried and (self.status is None or self.status == 429 or self.status >= 500)
+
+
+UNTRIED = Answer(None, "not sent: the platform had stopped answering", tried=False)
 
 
 def post_scores(posts: Sequence[ScorePost], token: str, *, timeout: float, concurrency: int,
                 http: Any = None) -> dict[int, Answer]:
     """Post each score with `token`; {key: Answer}. `http` (anything with `request`, as the
     `requests` module) replaces the pooled sessions, for callers that bring their own. With
-    `concurrency` 1 the scores go one after the other on the calling thread."""
+    `concurrency` 1 the scores go one after the other on the calling thread.
+
+    Once one gets no answer, a 429 or a 5xx, the scores not yet posted are not posted (`UNTRIED`):
+    a Moodle that hangs would otherwise hold the worker, or the host's 立即回传 request, for a
+    timeout per score (200 × 5 s)."""
     width = max(1, min(concurrency, len(posts)))
     sessions = [requests.Session() for _ in range(width)] if http is None else []
     free: queue.SimpleQueue[Any] = queue.SimpleQueue()
     for session in sessions:
         free.put(session)
 
+    halted = threading.Event()
+
     def post(item: ScorePost) -> Answer:
+        if halted.is_set():
+            return UNTRIED
+        answer = send(item)
+        if answer.platform_down:
+            halted.set()
+        return answer
+
+    def send(item: ScorePost) -> Answer:
         client = free.get() if http is None else http
         try:
             response = client.request("POST", item.url, json=item.body, timeout=timeout,

@@ -161,7 +161,8 @@ def deliver_due(workshop_id: int | None = None, http: Any = None, limit: int = 2
     A success removes the entry, and so does a 409: the platform already holds this score or a
     later one (a score sent again after a crash between its POST and the commit). A failure keeps
     the entry with the reason and the next attempt time (30 s, 1 min, 2 min … up to 6 h).
-    "more": the limit was reached with nothing failing, so more may be due at once.
+    "more": the limit was reached with nothing failing, so more may be due at once. Scores not
+    posted because the platform had stopped answering stay due as they were.
 
     Entries are read as plain rows and changed only where their `next_attempt_at` is still the one
     read: a recomputation that queued a newer score for the same learner meanwhile (it sets that
@@ -193,11 +194,14 @@ def deliver_due(workshop_id: int | None = None, http: Any = None, limit: int = 2
         posts.setdefault(platform.id, []).append(ScorePost(entry.id, _scores_url(urls[where]), _wire(entry.payload)))
     for platform_id, waiting in posts.items():
         answers.update(_post_with_token(platforms[platform_id], waiting, http))
-    sent = failed = 0
+    sent = failed = held = 0
     delivered: dict[datetime, list[int]] = {}  # entries queued together share their time
     for entry in entries:
         answer = answers.get(entry.id)
         if answer is None:
+            continue
+        if not answer.tried:  # left as it was: due again next turn
+            held += 1
             continue
         unchanged = (ScoreOutbox.id == entry.id, ScoreOutbox.next_attempt_at == entry.next_attempt_at)
         if answer.ok or answer.status == 409:
@@ -216,7 +220,7 @@ def deliver_due(workshop_id: int | None = None, http: Any = None, limit: int = 2
     for stamp, ids in delivered.items():
         db.session.execute(delete(ScoreOutbox).where(ScoreOutbox.id.in_(ids), ScoreOutbox.next_attempt_at == stamp))
     db.session.commit()
-    return {"sent": sent, "failed": failed, "more": len(entries) == limit and failed == 0}
+    return {"sent": sent, "failed": failed, "held": held, "more": len(entries) == limit and failed == 0}
 
 
 def _wire(payload: dict[str, Any]) -> dict[str, Any]:

@@ -188,10 +188,10 @@ def test_the_worker_is_told_when_more_scores_are_due(lti: LtiHarness) -> None:
 
         ensure_fresh(db.session.scalars(select(Workshop)).one())
         assert db.session.query(ScoreOutbox).count() == 3
-        assert deliver_due(limit=2) == {"sent": 2, "failed": 0, "more": True}
+        assert deliver_due(limit=2) == {"sent": 2, "failed": 0, "held": 0, "more": True}
         lti.state.fail_next("/scores", 503)
-        assert deliver_due(limit=1) == {"sent": 0, "failed": 1, "more": False}  # failing: rest a while
-        assert deliver_due(limit=2) == {"sent": 0, "failed": 0, "more": False}  # the failed one waits
+        assert deliver_due(limit=1) == {"sent": 0, "failed": 1, "held": 0, "more": False}  # failing: rest a while
+        assert deliver_due(limit=2) == {"sent": 0, "failed": 0, "held": 0, "more": False}  # the failed one waits
     assert len(lti.state.scores) == 2
 
 
@@ -237,3 +237,19 @@ def test_a_score_queued_while_the_last_one_is_in_flight_is_still_sent(lti: LtiHa
         assert owed.payload["scoreGiven"] == "84.00" and owed.attempts == 0
         assert deliver_due()["sent"] == 1
     assert [s["scoreGiven"] for s in lti.state.scores if s["user_login"] == "wanglihua"] == [94, 84]
+
+
+def test_scores_stop_going_out_once_the_platform_stops_answering(lti: LtiHarness) -> None:
+    """A 5xx (or no answer, or a 429) stops the round: the scores not yet posted stay due as they
+    were, untried, instead of each waiting out its own timeout against a platform that hangs."""
+    host, base = _columns_per_component(lti)
+    lti.tool_app.config["AGS_CONCURRENCY"] = 1  # one after the other, so "not yet posted" is certain
+    lti.state.fail_next("/scores", 503)
+    page = send_now(host, base)
+    assert "失败 1 条" in page and "2 条稍后再发" in page
+    with lti.tool_app.app_context():
+        owed = db.session.scalars(select(ScoreOutbox).order_by(ScoreOutbox.id)).all()
+        assert sorted(entry.attempts for entry in owed) == [0, 0, 1]
+        assert sum(entry.last_error is None for entry in owed) == 2
+    assert "已回传 2 条，失败 0 条" in send_now(host, base)  # the two untried; the failed one waits its backoff
+    assert len(lti.state.scores) == 2
