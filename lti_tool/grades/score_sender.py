@@ -41,10 +41,18 @@ class Answer:
     status: int | None  # None: no answer at all (connection refused, timeout)
     reason: str  # for the host's page and the log: never the token
     tried: bool = True  # False: not posted, because the platform had stopped answering
+    posted: bool = False  # the answer to the score's own POST (not to a token or line item request)
 
     @property
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def done(self) -> bool:
+        """The platform has this score: taken now, or refused with 409 Conflict, which a platform
+        answers to a score whose timestamp is not newer than the one it holds (a score posted again
+        after a crash between its POST and the commit)."""
+        return self.ok or (self.posted and self.status == 409)
 
     @property
     def platform_down(self) -> bool:
@@ -86,14 +94,14 @@ def post_scores(posts: Sequence[ScorePost], token: str, *, timeout: float, concu
             response = client.request("POST", item.url, json=item.body, timeout=timeout,
                                       headers={"Authorization": f"Bearer {token}", "Content-Type": SCORE_TYPE})
         except requests.RequestException as exc:
-            return Answer(None, f"POST {item.url}: {type(exc).__name__}")
+            return Answer(None, f"POST {item.url}: {type(exc).__name__}", posted=True)
         finally:
             if http is None:
                 free.put(client)
         if response.status_code >= 300:
             return Answer(response.status_code,
-                          f"POST {item.url} answered {response.status_code}: {error_text(response)}")
-        return Answer(response.status_code, "")
+                          f"POST {item.url} answered {response.status_code}: {error_text(response)}", posted=True)
+        return Answer(response.status_code, "", posted=True)
 
     try:
         if width == 1:

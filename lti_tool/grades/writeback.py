@@ -204,8 +204,8 @@ def deliver_due(workshop_id: int | None = None, http: Any = None, limit: int = 2
             held += 1
             continue
         unchanged = (ScoreOutbox.id == entry.id, ScoreOutbox.next_attempt_at == entry.next_attempt_at)
-        if answer.ok or answer.status == 409:
-            if answer.status == 409:
+        if answer.done:
+            if not answer.ok:
                 log.info("ags_score_superseded workshop=%s member=%s: the platform holds this or a later score",
                          entry.workshop_id, entry.member_id)
             delivered.setdefault(entry.next_attempt_at, []).append(entry.id)

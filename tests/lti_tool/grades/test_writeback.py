@@ -253,3 +253,14 @@ def test_scores_stop_going_out_once_the_platform_stops_answering(lti: LtiHarness
         assert sum(entry.last_error is None for entry in owed) == 2
     assert "已回传 2 条，失败 0 条" in send_now(host, base)  # the two untried; the failed one waits its backoff
     assert len(lti.state.scores) == 2
+
+
+def test_a_409_from_creating_a_column_is_a_failure_not_a_delivered_score(lti: LtiHarness) -> None:
+    """Only the score's own POST answered 409 means the platform holds the score; a 409 when the
+    tool creates a component's gradebook column leaves that score owed, with the reason."""
+    host, base = _columns_per_component(lti)
+    lti.state.fail_next("lineitems?type_id", 409)  # the container: the first column the tool creates
+    assert "已回传 2 条，失败 1 条" in send_now(host, base)
+    with lti.tool_app.app_context():
+        owed = db.session.scalars(select(ScoreOutbox)).one()
+        assert owed.line_item_key.startswith("component:") and owed.attempts == 1 and "409" in (owed.last_error or "")
