@@ -71,6 +71,7 @@ class Profile:
     serve_log: Path
     forward_log: Path
     engine: sa.Engine
+    platform: Any  # the development platform's state: what it received
 
     def driver(self) -> LaunchDriver:
         return LaunchDriver(self.platform_url)
@@ -165,7 +166,7 @@ def profile(pg_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory)
         ralph_thread.join(60)
         assert ralph_started == [None], ralph_started
         yield Profile(tool_url, platform_server.url, db_url, redis_server, ralph, key, secret, serve_log,
-                      forward_log, engine)
+                      forward_log, engine, state)
     finally:
         for proc, sig in procs:
             _stop(proc, sig)
@@ -345,6 +346,42 @@ def test_a_hosts_launch_has_the_forwarder_process_sync_the_roster(profile: Profi
     assert members == len(DEMO_COURSE.users)
     assert "roster sync workshop=" in profile.forward_log.read_text()
     assert "roster sync workshop=" not in profile.serve_log.read_text()  # not inside the launch
+
+
+def _roster_synced(profile: Profile) -> bool:
+    with profile.engine.connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM workshops WHERE roster_synced_at IS NOT NULL")).scalar() == 1
+
+
+def test_grades_reach_the_gradebook_from_the_forwarder_process(profile: Profile) -> None:
+    """The host chooses a grading scheme and opens the grade table, which computes every
+    participant's grade and queues their scores; `yanxiu xapi forward`, not the web workers, posts
+    them to the platform's gradebook (AGS, with its own token), and the queue empties."""
+    from lti_tool.devlms.demo_data import DEMO_COURSE
+
+    from ..lti_tool.workshops.test_pages import csrf
+
+    host = _close_each_request(profile.driver())
+    base = host.launch("maxiaoyan").url.rstrip("/")
+    wait_until(lambda: _roster_synced(profile), 60, "the roster synced by the forwarder process")
+    token = csrf(host.session.get(base + "/setup").text)
+    saved = host.session.post(base + "/setup", data={
+        "csrf_token": token, "title": "小学数学工作坊", "subject": "数学", "term": "2026", "required_hours": "25",
+        "minutes_per_hour": "45", "hours_rounding": "proportional", "grading_preset": "zhenjiang-80-20"})
+    assert saved.status_code == 200 and "已保存" in saved.text
+    assert host.session.get(base + "/grades").status_code == 200  # computed: one score owed per participant
+    participants = {profile.platform.subject(u) for u in DEMO_COURSE.users if u.role == "participant"}
+
+    def received() -> bool:
+        with profile.engine.connect() as conn:
+            owed = conn.execute(sa.text("SELECT count(*) FROM ags_outbox")).scalar()
+        return owed == 0 and participants <= {s["userId"] for s in profile.platform.scores}
+
+    wait_until(received, 60, "every participant's score posted by the forwarder process")
+    scores = [s for s in profile.platform.scores if s["userId"] in participants]
+    assert all(s["gradingProgress"] == "FullyGraded" and s["scoreMaximum"] == 100 for s in scores)
+    posted = [line for _, line in profile.access_lines() if "/writeback" in line]
+    assert posted == [], "the web workers only queue; nobody pressed 立即回传"
 
 
 def test_logs_never_show_the_redis_password(profile: Profile) -> None:
