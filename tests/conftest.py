@@ -19,6 +19,7 @@ from lti_tool import create_app
 from lti_tool.extensions import db as _db
 
 from .fixtures.postgres import PostgresServer
+from .fixtures.redis_server import RedisServer
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -35,6 +36,16 @@ def _migrate(url: str, instance: Path) -> None:
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PostgresServer]:
     server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """Debian's redis-server on loopback, for the tests of the production profile's shared state."""
+    server = RedisServer().start()
     try:
         yield server
     finally:

@@ -90,6 +90,12 @@ def _shared() -> _Shared:
     return shared  # type: ignore[no-any-return]
 
 
+def shared_client() -> tuple[redis.Redis, str, str]:
+    """(client, key prefix, URL with the password masked) of this worker's Redis connection."""
+    shared = _shared()
+    return shared.client, shared.prefix, shared.safe_url
+
+
 def redis_platform_keys() -> PlatformKeys:
     return _shared().platform_keys
 

@@ -1,7 +1,9 @@
 """A small time-limited cache for whole-workshop aggregates (the 研修主页, the county view): at
 23,000 learners they take seconds to compute, and seed 004 publishes them daily, so a figure a
 minute or two old is what every reader should get instead of a wait. Kept per app and per
-process (each gunicorn worker holds its own); DASHBOARD_CACHE_SECONDS = 0 turns it off.
+process (each gunicorn worker holds its own), or, for values that have a JSON form, in Redis for
+every worker when the production profile has one (shared_cache.py); DASHBOARD_CACHE_SECONDS = 0
+turns it off.
 
 One computation at a time per key and process. Every member opens the 研修主页, so at an evening
 peak several requests of one worker reach an expired entry together: each computed it (seconds of
@@ -16,7 +18,10 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+import redis
 from flask import current_app
+
+from .shared_cache import Codec, shared_cached, warn_unavailable
 
 T = TypeVar("T")
 MAX_ENTRIES = 256
@@ -24,10 +29,19 @@ WAIT_SECONDS = 60.0  # for the first value of a key; past it a waiting request c
 _lock = threading.Lock()
 
 
-def cached(key: Hashable, compute: Callable[[], T]) -> T:
+def cached(key: Hashable, compute: Callable[[], T], codec: Codec[T] | None = None) -> T:
+    """The value for `key`, at most DASHBOARD_CACHE_SECONDS old. With a `codec` (the value's JSON
+    form) and Redis configured, shared by every worker and machine (shared_cache.py)."""
     seconds = float(current_app.config.get("DASHBOARD_CACHE_SECONDS", 0) or 0)
     if seconds <= 0:
         return compute()
+    if codec is not None and current_app.config.get("REDIS_URL"):
+        try:
+            return shared_cached(key, compute, codec, seconds)
+        except redis.RedisError as exc:
+            from ..lti.storage_redis import safe_redis_url
+
+            warn_unavailable(safe_redis_url(current_app.config["REDIS_URL"]), exc)
     ext = current_app.extensions
     store: dict[Hashable, tuple[float, Any]] = ext.setdefault("yanxiu_dashboard_cache", {})
     running: dict[Hashable, threading.Event] = ext.setdefault("yanxiu_dashboard_computing", {})

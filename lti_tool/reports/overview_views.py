@@ -25,6 +25,13 @@ from ..workshops.registry import NavLink, register_nav
 from ..workshops.views import bp
 from .cache import cached
 from .participation import Overview, build_overview
+from .plain_data import from_plain, to_plain
+from .shared_cache import Codec
+
+# The page's figures and whether grades were in, as JSON: with Redis, one computation serves every worker.
+OVERVIEW: Codec[tuple[Overview, bool]] = Codec(
+    encode=lambda pair: {"overview": to_plain(pair[0]), "graded": pair[1]},
+    decode=lambda plain: (from_plain(Overview, plain["overview"]), bool(plain["graded"])))
 
 register_nav(NavLink("workshop.overview", "研修主页", "Overview", lambda v: True, order=15))
 
@@ -59,7 +66,7 @@ def overview(workshop_id: int) -> Any:
                 rows.sort(key=lambda r: (-r.week_rate, -r.completion, r.name))
         return ov, state is not None
 
-    ov, graded = cached(("overview", workshop.id, klass.id if klass else None, today, ranked), compute)
+    ov, graded = cached(("overview", workshop.id, klass.id if klass else None, today, ranked), compute, OVERVIEW)
     query = (select(Submission, WorkshopMember, Activity.title)
              .join(WorkshopMember, WorkshopMember.id == Submission.member_id)
              .join(Activity, Activity.id == Submission.activity_id)

@@ -483,15 +483,6 @@ def test_safe_redis_url_masks_only_the_password() -> None:
 # --- the Redis storage in-process, on both databases ---------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def test_redis_storage_in_process_on_both_databases(database_url: str, tmp_path: Path,
                                                     redis_server: RedisServer,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
@@ -589,3 +580,16 @@ def test_key_set_cache_survives_redis_outage(tmp_path: Path) -> None:
     keys = RedisPlatformKeys(client, "x:", "redis://…", timeout=5)
     keys._session = platform  # type: ignore[assignment]
     assert keys.find("https://p.example.cn/jwks", "k1")["kid"] == "k1" and platform.calls == 1
+
+
+def test_the_overview_figures_are_kept_in_redis_for_every_worker(profile: Profile) -> None:
+    """Through gunicorn's three workers, a participant's 研修主页 is cached in Redis (JSON with its
+    time), not in each worker: every request, whichever worker takes it, shows the same figures."""
+    learner = _close_each_request(profile.driver())
+    base = learner.launch("wanglihua").url.rstrip("/")
+    pages = [learner.session.get(base + "/overview", timeout=30) for _ in range(6)]
+    assert all(page.status_code == 200 for page in pages)
+    members = {re.search(r'id="members"[^>]*>([^<]*)<', page.text).group(1) for page in pages}  # type: ignore[union-attr]
+    assert len(members) == 1
+    keys = profile.redis.client().keys("yanxiu:cache:*")
+    assert any(key.endswith(":at") for key in keys) and any(not key.endswith(":at") for key in keys)
