@@ -88,6 +88,9 @@ class Lrs(db.Model):  # type: ignore[name-defined,misc]
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+    # After a failed batch nothing is sent before this time (the batch's backoff, or longer if the
+    # LRS said Retry-After): one request per backoff to an LRS that is down, not one per worker turn.
+    resting_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     delivered_count: Mapped[int] = mapped_column(BigInteger, default=0)
     conflict_count: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -74,7 +74,8 @@ def lrs_list() -> None:
         for item in db.session.scalars(select(Lrs).where(Lrs.active.is_(True)).order_by(Lrs.id)):
             pending, conflicts = backlog(item.id)
             click.echo(f"{item.id}\t{item.endpoint}\tbacklog={pending}\tconflicts={conflicts}\t"
-                       f"last_success={item.last_success_at}\tlast_error={item.last_error or '-'}")
+                       f"last_success={item.last_success_at}\tlast_error={item.last_error or '-'}\t"
+                       f"resting_until={item.resting_until or '-'}")
 
 
 @lrs.command("remove")

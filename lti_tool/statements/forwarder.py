@@ -2,8 +2,9 @@
 
 Delivery is at-least-once on the wire and exactly-once in the LRS: statement ids are fixed before
 sending, so a re-sent statement is a no-op there (xAPI: same id + same content). Failures back off
-exponentially with jitter; a 409 (same id, other content) or a 400 for a single statement is
-recorded on the entry and never retried, so one bad statement cannot block the rest.
+exponentially with jitter, the whole LRS with the failed batch (`Lrs.resting_until`), and at least
+as long as the LRS asked (Retry-After); a 409 (same id, other content) or a 400 for a single
+statement is recorded on the entry and never retried, so one bad statement cannot block the rest.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy import delete, func, or_, select, text, update
 from ..crypto import decrypt, encrypt
 from ..extensions import db
 from ..models import Lrs, OutboxEntry, Statement
+from ..retry_after import retry_after
 from .bulk_sql import among, unprepared
 from .worker_lease import WorkerLease
 
@@ -30,7 +32,6 @@ log = logging.getLogger("yanxiu.xapi.forward")
 
 BASE_DELAY = 2.0
 MAX_DELAY = 600.0
-RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504}
 
 
 @dataclass
@@ -156,15 +157,20 @@ class Forwarder:
                  .order_by(due.c.statement_seq))
         return [(row.statement_seq, row.body) for row in db.session.execute(query)]
 
-    def _backoff(self, lrs: Lrs, seqs: list[int], error: str) -> None:
+    def _backoff(self, lrs: Lrs, seqs: list[int], error: str, asked: float | None = None) -> None:
+        """The batch waits its backoff, or `asked` (the LRS's Retry-After) if longer, and so does
+        the LRS: without its rest each worker turn sent the next batch to an LRS that was down (a
+        10 s timeout every turn, holding the gradebook's scores) or rate-limiting us."""
         now = self._clock()
         with unprepared(db.session(), seqs):
             attempts = max(db.session.scalar(select(func.max(OutboxEntry.attempts)).where(*where)) or 0
                            for where in _entries(lrs, seqs))
             delay = min(MAX_DELAY, BASE_DELAY * 2 ** attempts) * (0.5 + self._rng())  # full jitter band
+            delay = max(delay, asked or 0.0)
             for where in _entries(lrs, seqs):
                 db.session.execute(update(OutboxEntry).where(*where).values(
                     attempts=OutboxEntry.attempts + 1, next_attempt_at=now + timedelta(seconds=delay)))
+        lrs.resting_until = now + timedelta(seconds=delay)
         lrs.last_error_at, lrs.last_error = now, error[:1000]
         db.session.commit()
         log.warning("lrs_backoff lrs=%s entries=%d delay=%.1fs error=%s", lrs.id, len(seqs), delay, error)
@@ -173,7 +179,7 @@ class Forwarder:
         with unprepared(db.session(), seqs):
             for where in _entries(lrs, seqs):
                 db.session.execute(delete(OutboxEntry).where(*where))
-        lrs.last_success_at = self._clock()
+        lrs.last_success_at, lrs.resting_until = self._clock(), None
         lrs.delivered_count = (lrs.delivered_count or 0) + len(seqs)
         db.session.commit()
 
@@ -214,9 +220,12 @@ class Forwarder:
             self._reject_single(lrs, seqs[0], resp.status_code, resp.text)
             result.conflicts = 1
         else:
-            self._backoff(lrs, seqs, f"HTTP {resp.status_code}: {resp.text[:300]}")
+            self._backoff(lrs, seqs, f"HTTP {resp.status_code}: {resp.text[:300]}", self._asked(resp))
             result.failed = True
         return result
+
+    def _asked(self, resp: requests.Response) -> float | None:
+        return retry_after(resp.headers, self._clock()) if resp.status_code in (429, 503) else None
 
     def _single(self, lrs: Lrs, seq: int, body: str) -> Delivery:
         try:
@@ -230,11 +239,12 @@ class Forwarder:
         if resp.status_code in (400, 409):
             self._reject_single(lrs, seq, resp.status_code, resp.text)
             return Delivery(conflicts=1)
-        self._backoff(lrs, [seq], f"HTTP {resp.status_code}: {resp.text[:300]}")
+        self._backoff(lrs, [seq], f"HTTP {resp.status_code}: {resp.text[:300]}", self._asked(resp))
         return Delivery(failed=True)
 
     def drain(self, ignore_backoff: bool = False, budget_seconds: float | None = None) -> dict[int, Delivery]:
         """Deliver until every LRS's due outbox is empty or it fails once, a batch per LRS in turn.
+        An LRS resting after a failure is left out (its Delivery is empty) unless `ignore_backoff`.
 
         With a budget, stop after the round in which it ran out (`more` says so). The worker's
         other jobs wait for the drain: a newly added LRS is owed the whole history (a programme's
@@ -242,13 +252,17 @@ class Forwarder:
         all that time no score would go to a gradebook and no large cohort's grades be recomputed."""
         deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
         totals: dict[int, Delivery] = {}
-        going = list(db.session.scalars(select(Lrs).where(Lrs.active.is_(True)).order_by(Lrs.id)))
-        for lrs in going:
+        now = self._clock()
+        going = []
+        for lrs in db.session.scalars(select(Lrs).where(Lrs.active.is_(True)).order_by(Lrs.id)):
             totals[lrs.id] = Delivery()
             if ignore_backoff:
                 db.session.execute(update(OutboxEntry).where(OutboxEntry.lrs_id == lrs.id)
                                    .values(next_attempt_at=None))
+                lrs.resting_until = None
                 db.session.commit()
+            if lrs.resting_until is None or lrs.resting_until <= now:
+                going.append(lrs)
         while going:
             for lrs in list(going):
                 step, total = self.deliver_batch(lrs), totals[lrs.id]
