@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request, session
@@ -39,10 +40,11 @@ def status() -> Any:
         if not name or len(name) > 200:
             abort(400, description="名称不能为空，且不超过 200 字 / name: required, at most 200 characters")
         created = create_client(name, course_id=course.id)
-    rows = []
+    rows, now = [], datetime.now(UTC)
     for lrs in db.session.scalars(select(Lrs).where(Lrs.active.is_(True)).order_by(Lrs.id)):
         pending, rejected = backlog(lrs.id)
-        rows.append({"lrs": lrs, "pending": pending, "rejected": rejected})
+        resting = lrs.resting_until if lrs.resting_until and lrs.resting_until > now else None
+        rows.append({"lrs": lrs, "pending": pending, "rejected": rejected, "resting": resting})
     clients = db.session.scalars(
         select(XapiClient).where(XapiClient.course_id == course.id).order_by(XapiClient.id)
     ).all()

@@ -1,0 +1,82 @@
+"""The host's xAPI page (/admin/xapi/, linked from 工作坊设置): what each LRS is owed, its last
+error and, while it rests after a failure, when the forwarder tries it next; and the credentials
+content (H5P, cmi5) reports with. Hosts only; the form needs its CSRF token; names are escaped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from lti_tool.china import china_time
+from lti_tool.extensions import db
+from lti_tool.models import Lrs, XapiClient
+from lti_tool.statements.forwarder import add_lrs
+
+from ...fixtures.lti import LtiHarness, lti_harness
+from ..workshops.test_pages import csrf
+
+XSS = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def lti(database_url: str, tmp_path: Path) -> Iterator[LtiHarness]:
+    with lti_harness(database_url, tmp_path / "instance") as harness:
+        yield harness
+
+
+def _page(lti: LtiHarness) -> str:
+    return lti.tool_url + "/admin/xapi/"
+
+
+def test_the_host_finds_the_page_and_sees_an_lrs_resting(lti: LtiHarness) -> None:
+    host = lti.driver()
+    home = host.launch("maxiaoyan")
+    setup = host.session.get(home.url.rstrip("/") + "/setup")
+    assert setup.status_code == 200 and 'href="/admin/xapi/"' in setup.text
+    page = host.session.get(_page(lti))
+    assert page.status_code == 200 and "尚未配置外部 LRS" in page.text
+    until = datetime.now(UTC) + timedelta(minutes=7)
+    with lti.tool_app.app_context():
+        lrs = add_lrs(lti.tool_app.config["SECRET_KEY"], "https://lrs.city.example.cn/xAPI/", "u", "p")
+        lrs.last_error, lrs.resting_until = f"HTTP 429: {XSS}", until
+        db.session.commit()
+    page = host.session.get(_page(lti))
+    assert "https://lrs.city.example.cn/xAPI/" in page.text and XSS not in page.text
+    assert "下次尝试" in page.text and china_time(until) in page.text
+    with lti.tool_app.app_context():
+        db.session.scalars(select(Lrs)).one().resting_until = datetime.now(UTC) - timedelta(seconds=1)
+        db.session.commit()
+    assert "下次尝试" not in host.session.get(_page(lti)).text  # rested: nothing to announce
+
+
+def test_the_host_creates_credentials_with_the_forms_token(lti: LtiHarness) -> None:
+    host = lti.login("maxiaoyan").session
+    token = csrf(host.get(_page(lti)).text)
+    refused = host.post(_page(lti), data={"name": "H5P"})
+    assert refused.status_code == 400
+    assert host.post(_page(lti), data={"csrf_token": token, "name": "  "}).status_code == 400
+    made = host.post(_page(lti), data={"csrf_token": token, "name": f"H5P {XSS}"})
+    assert made.status_code == 200 and XSS not in made.text and "&lt;script&gt;" in made.text
+    with lti.tool_app.app_context():
+        client = db.session.scalars(select(XapiClient)).one()
+    assert client.key in made.text and "密钥只显示这一次" in made.text
+    assert "密钥只显示这一次" not in host.get(_page(lti)).text  # the secret is shown once
+
+
+def test_only_hosts(lti: LtiHarness) -> None:
+    assert requests.get(_page(lti), timeout=10).status_code == 401
+    from ..workshops.test_attendance import workshop_setup
+
+    w = workshop_setup(lti)
+    for login in ("huwenbin", "lijianguo"):  # a tutor, a participant
+        session = w["drivers"][login].session
+        token = csrf(session.get(f"{w['base']}/a/{w['video']}").text)  # a valid token of their own
+        assert session.get(_page(lti)).status_code == 403
+        assert session.post(_page(lti), data={"csrf_token": token, "name": "x"}).status_code == 403
+    with lti.tool_app.app_context():
+        assert db.session.scalars(select(XapiClient)).all() == []
