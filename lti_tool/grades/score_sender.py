@@ -20,11 +20,13 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
 from ..lti.platform_tokens import error_text
+from ..retry_after import retry_after
 
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
 
@@ -42,6 +44,7 @@ class Answer:
     reason: str  # for the host's page and the log: never the token
     tried: bool = True  # False: not posted, because the platform had stopped answering
     posted: bool = False  # the answer to the score's own POST (not to a token or line item request)
+    wait: float | None = None  # seconds the platform asked for (Retry-After on a 429 or 503)
 
     @property
     def ok(self) -> bool:
@@ -99,8 +102,9 @@ def post_scores(posts: Sequence[ScorePost], token: str, *, timeout: float, concu
             if http is None:
                 free.put(client)
         if response.status_code >= 300:
-            return Answer(response.status_code,
-                          f"POST {item.url} answered {response.status_code}: {error_text(response)}", posted=True)
+            wait = retry_after(response.headers, datetime.now(UTC)) if response.status_code in (429, 503) else None
+            return Answer(response.status_code, f"POST {item.url} answered {response.status_code}: "
+                          f"{error_text(response)}", posted=True, wait=wait)
         return Answer(response.status_code, "", posted=True)
 
     try:

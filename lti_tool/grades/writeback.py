@@ -160,9 +160,10 @@ def deliver_due(workshop_id: int | None = None, http: Any = None, limit: int = 2
     """Send queued scores whose time has come, `YANXIU_AGS_CONCURRENCY` at a time (score_sender.py).
     A success removes the entry, and so does a 409: the platform already holds this score or a
     later one (a score sent again after a crash between its POST and the commit). A failure keeps
-    the entry with the reason and the next attempt time (30 s, 1 min, 2 min … up to 6 h).
-    "more": the limit was reached with nothing failing, so more may be due at once. Scores not
-    posted because the platform had stopped answering stay due as they were.
+    the entry with the reason and the next attempt time (30 s, 1 min, 2 min … up to 6 h, or later
+    if the platform said Retry-After). "more": the limit was reached with nothing failing, so more
+    may be due at once. Scores not posted because the platform had stopped answering wait as long
+    as the score that found it so: the worker's next turn would otherwise post to it again.
 
     Entries are read as plain rows and changed only where their `next_attempt_at` is still the one
     read: a recomputation that queued a newer score for the same learner meanwhile (it sets that
@@ -176,6 +177,7 @@ def deliver_due(workshop_id: int | None = None, http: Any = None, limit: int = 2
     entries = db.session.execute(query).all()
     answers: dict[int, Answer] = {}
     posts: dict[int, list[ScorePost]] = {}  # per platform id
+    platform_of: dict[int, int] = {}  # entry id → platform id
     platforms: dict[int, Platform] = {}
     urls: dict[tuple[int, str], str] = {}
     for entry in entries:
@@ -191,19 +193,33 @@ def deliver_due(workshop_id: int | None = None, http: Any = None, limit: int = 2
             continue
         platform = workshop.course.platform
         platforms[platform.id] = platform
+        platform_of[entry.id] = platform.id
         posts.setdefault(platform.id, []).append(ScorePost(entry.id, _scores_url(urls[where]), _wire(entry.payload)))
     for platform_id, waiting in posts.items():
         answers.update(_post_with_token(platforms[platform_id], waiting, http))
+    retry_at: dict[int, datetime] = {}  # entry id → its next attempt, if it failed
+    resting: dict[int, datetime] = {}  # platform id → when the scores it was not sent are due
+    for entry in entries:
+        answer = answers.get(entry.id)
+        if answer is not None and answer.tried and not answer.done:
+            wait = timedelta(seconds=answer.wait or 0)
+            retry_at[entry.id] = now + max(_backoff(entry.attempts + 1), wait)
+            if answer.platform_down and entry.id in platform_of:
+                platform_id = platform_of[entry.id]
+                resting[platform_id] = max(resting.get(platform_id, now), retry_at[entry.id])
     sent = failed = held = 0
     delivered: dict[datetime, list[int]] = {}  # entries queued together share their time
     for entry in entries:
         answer = answers.get(entry.id)
         if answer is None:
             continue
-        if not answer.tried:  # left as it was: due again next turn
-            held += 1
-            continue
         unchanged = (ScoreOutbox.id == entry.id, ScoreOutbox.next_attempt_at == entry.next_attempt_at)
+        if not answer.tried:  # not sent: due when the platform has rested
+            held += 1
+            if platform_of.get(entry.id) in resting:
+                db.session.execute(update(ScoreOutbox).where(*unchanged).values(
+                    next_attempt_at=resting[platform_of[entry.id]]))
+            continue
         if answer.done:
             if not answer.ok:
                 log.info("ags_score_superseded workshop=%s member=%s: the platform holds this or a later score",
@@ -213,7 +229,7 @@ def deliver_due(workshop_id: int | None = None, http: Any = None, limit: int = 2
             continue
         attempts = entry.attempts + 1
         db.session.execute(update(ScoreOutbox).where(*unchanged).values(
-            attempts=attempts, last_error=answer.reason[:500], next_attempt_at=now + _backoff(attempts)))
+            attempts=attempts, last_error=answer.reason[:500], next_attempt_at=retry_at[entry.id]))
         failed += 1
         log.warning("ags_send_failed workshop=%s member=%s attempts=%s status=%s", entry.workshop_id,
                     entry.member_id, attempts, answer.status)
@@ -251,11 +267,14 @@ def _post_with_token(platform: Platform, posts: list[ScorePost], http: Any) -> d
 
 
 def outbox_status(workshop_id: int) -> dict[str, Any]:
-    """How many scores are owed to the gradebook, and the latest failure. Counted in the database:
+    """How many scores are owed to the gradebook, the latest failure, and when the next is due if
+    none is now ("next_at": the platform failed or asked us to wait). Counted in the database:
     after a change that concerns everyone a city cohort owes one per learner, and reading those
     entries took about half of the grade table's time at 23,000 (make bench BENCH=pages)."""
     mine = ScoreOutbox.workshop_id == workshop_id
-    pending = db.session.scalar(select(func.count()).select_from(ScoreOutbox).where(mine)) or 0
+    pending, first_due = db.session.execute(
+        select(func.count(), func.min(ScoreOutbox.next_attempt_at)).select_from(ScoreOutbox).where(mine)).one()
     last_error = db.session.scalar(select(ScoreOutbox.last_error).where(mine, ScoreOutbox.last_error.isnot(None))
                                    .order_by(ScoreOutbox.id.desc()).limit(1))
-    return {"pending": int(pending), "last_error": last_error}
+    later = first_due is not None and first_due > datetime.now(UTC)
+    return {"pending": int(pending or 0), "last_error": last_error, "next_at": first_due if later else None}

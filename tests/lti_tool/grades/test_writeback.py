@@ -240,8 +240,9 @@ def test_a_score_queued_while_the_last_one_is_in_flight_is_still_sent(lti: LtiHa
 
 
 def test_scores_stop_going_out_once_the_platform_stops_answering(lti: LtiHarness) -> None:
-    """A 5xx (or no answer, or a 429) stops the round: the scores not yet posted stay due as they
-    were, untried, instead of each waiting out its own timeout against a platform that hangs."""
+    """A 5xx (or no answer, or a 429) stops the round: the scores not yet posted are not posted,
+    instead of each waiting out its own timeout against a platform that hangs, and they wait as
+    long as the failed one, so the worker's next turn does not post to that platform again."""
     host, base = _columns_per_component(lti)
     lti.tool_app.config["AGS_CONCURRENCY"] = 1  # one after the other, so "not yet posted" is certain
     lti.state.fail_next("/scores", 503)
@@ -251,8 +252,38 @@ def test_scores_stop_going_out_once_the_platform_stops_answering(lti: LtiHarness
         owed = db.session.scalars(select(ScoreOutbox).order_by(ScoreOutbox.id)).all()
         assert sorted(entry.attempts for entry in owed) == [0, 0, 1]
         assert sum(entry.last_error is None for entry in owed) == 2
-    assert "已回传 2 条，失败 0 条" in send_now(host, base)  # the two untried; the failed one waits its backoff
-    assert len(lti.state.scores) == 2
+        assert len({entry.next_attempt_at for entry in owed}) == 1  # the failed one's backoff, for all
+    assert "已回传 0 条，失败 0 条" in send_now(host, base)  # nothing posted to the resting platform
+    assert lti.state.scores == [] and "下次尝试" in host.get(base + "/grades").text  # type: ignore[attr-defined]
+    _rested(lti)
+    assert "已回传 3 条，失败 0 条" in send_now(host, base)
+    assert len(lti.state.scores) == 3
+
+
+def _rested(lti: LtiHarness) -> None:
+    """As if the wait were over: every owed score due now."""
+    from sqlalchemy import update
+
+    with lti.tool_app.app_context():
+        db.session.execute(update(ScoreOutbox).values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_platform_that_asks_us_to_wait_is_sent_nothing_before_then(lti: LtiHarness, status: int) -> None:
+    """Retry-After (an Open edX or a proxy in front of Moodle rate-limiting the tool): the score
+    refused and those not yet posted wait that long, not the first backoff of a minute."""
+    host, base = _columns_per_component(lti)
+    lti.tool_app.config["AGS_CONCURRENCY"] = 1
+    lti.state.fail_next("/scores", status, headers={"Retry-After": "1800"})
+    before = datetime.now(UTC)
+    assert "2 条稍后再发" in send_now(host, base)
+    with lti.tool_app.app_context():
+        owed = db.session.scalars(select(ScoreOutbox)).all()
+        assert len(owed) == 3
+        assert all(entry.next_attempt_at >= before + timedelta(seconds=1800) for entry in owed)  # type: ignore[operator]
+    _rested(lti)
+    assert "已回传 3 条，失败 0 条" in send_now(host, base)
 
 
 def test_a_409_from_creating_a_column_is_a_failure_not_a_delivered_score(lti: LtiHarness) -> None:
