@@ -17,7 +17,7 @@ from grading import LearnerResult, PolicyError
 
 from ..extensions import db
 from ..lti.platform_tokens import ServiceError, access_token, call, forget_token
-from ..models import LineItem, Platform, ScoreOutbox, Workshop, WorkshopMember
+from ..models import Course, LineItem, Platform, ScoreOutbox, Workshop, WorkshopMember
 from .score_sender import Answer, ScorePost, post_scores
 
 log = logging.getLogger("yanxiu.grades")
@@ -162,8 +162,9 @@ def deliver_due(workshop_id: int | None = None, http: Any = None, limit: int = 2
     later one (a score sent again after a crash between its POST and the commit). A failure keeps
     the entry with the reason and the next attempt time (30 s, 1 min, 2 min … up to 6 h, or later
     if the platform said Retry-After). "more": the limit was reached with nothing failing, so more
-    may be due at once. Scores not posted because the platform had stopped answering wait as long
-    as the score that found it so: the worker's next turn would otherwise post to it again.
+    may be due at once. When a platform stops answering, every score due to it (not only those of
+    this round: a city owes 23,000) waits as long as the score that found it so; the worker's next
+    turns would otherwise post to it again, a few scores each, until all had been tried.
 
     Entries are read as plain rows and changed only where their `next_attempt_at` is still the one
     read: a recomputation that queued a newer score for the same learner meanwhile (it sets that
@@ -213,12 +214,8 @@ def deliver_due(workshop_id: int | None = None, http: Any = None, limit: int = 2
         answer = answers.get(entry.id)
         if answer is None:
             continue
-        unchanged = (ScoreOutbox.id == entry.id, ScoreOutbox.next_attempt_at == entry.next_attempt_at)
-        if not answer.tried:  # not sent: due when the platform has rested
+        if not answer.tried:  # not sent: due when the platform has rested (below)
             held += 1
-            if platform_of.get(entry.id) in resting:
-                db.session.execute(update(ScoreOutbox).where(*unchanged).values(
-                    next_attempt_at=resting[platform_of[entry.id]]))
             continue
         if answer.done:
             if not answer.ok:
@@ -228,6 +225,7 @@ def deliver_due(workshop_id: int | None = None, http: Any = None, limit: int = 2
             sent += 1
             continue
         attempts = entry.attempts + 1
+        unchanged = (ScoreOutbox.id == entry.id, ScoreOutbox.next_attempt_at == entry.next_attempt_at)
         db.session.execute(update(ScoreOutbox).where(*unchanged).values(
             attempts=attempts, last_error=answer.reason[:500], next_attempt_at=retry_at[entry.id]))
         failed += 1
@@ -235,6 +233,10 @@ def deliver_due(workshop_id: int | None = None, http: Any = None, limit: int = 2
                     entry.member_id, attempts, answer.status)
     for stamp, ids in delivered.items():
         db.session.execute(delete(ScoreOutbox).where(ScoreOutbox.id.in_(ids), ScoreOutbox.next_attempt_at == stamp))
+    for platform_id, until in resting.items():
+        its_workshops = select(Workshop.id).join(Course).where(Course.platform_id == platform_id)
+        db.session.execute(update(ScoreOutbox).where(ScoreOutbox.workshop_id.in_(its_workshops),
+                                                     ScoreOutbox.next_attempt_at <= now).values(next_attempt_at=until))
     db.session.commit()
     return {"sent": sent, "failed": failed, "held": held, "more": len(entries) == limit and failed == 0}
 

@@ -260,6 +260,27 @@ def test_scores_stop_going_out_once_the_platform_stops_answering(lti: LtiHarness
     assert len(lti.state.scores) == 3
 
 
+def test_every_score_owed_to_a_platform_that_stopped_answering_waits(lti: LtiHarness) -> None:
+    """Not only the round's: a city owes 23,000 scores, 200 a round, and each later round would
+    post a few more to the platform that is down until every one had been tried."""
+    from lti_tool.grades.writeback import deliver_due
+
+    _columns_per_component(lti)
+    lti.tool_app.config["AGS_CONCURRENCY"] = 1
+    with lti.tool_app.app_context():
+        from lti_tool.grades.service import ensure_fresh
+        from lti_tool.models import Workshop
+
+        ensure_fresh(db.session.scalars(select(Workshop)).one())
+        lti.state.fail_next("/scores", 503)
+        assert deliver_due(limit=1) == {"sent": 0, "failed": 1, "held": 0, "more": False}
+        assert deliver_due(limit=5) == {"sent": 0, "failed": 0, "held": 0, "more": False}  # the two unread wait too
+    assert lti.state.scores == []
+    _rested(lti)
+    with lti.tool_app.app_context():
+        assert deliver_due(limit=5)["sent"] == 3
+
+
 def _rested(lti: LtiHarness) -> None:
     """As if the wait were over: every owed score due now."""
     from sqlalchemy import update
