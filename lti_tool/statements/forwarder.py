@@ -254,7 +254,7 @@ class Forwarder:
         totals: dict[int, Delivery] = {}
         now = self._clock()
         going = []
-        for lrs in db.session.scalars(select(Lrs).where(Lrs.active.is_(True)).order_by(Lrs.id)):
+        for lrs in list(db.session.scalars(select(Lrs).where(Lrs.active.is_(True)).order_by(Lrs.id))):  # commits below
             totals[lrs.id] = Delivery()
             if ignore_backoff:
                 db.session.execute(update(OutboxEntry).where(OutboxEntry.lrs_id == lrs.id)
