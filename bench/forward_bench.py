@@ -15,7 +15,6 @@ size), BENCH_FORWARD_DB ("sqlite,postgresql").
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -48,8 +47,7 @@ def _ralph() -> Iterator[Any]:
     try:
         yield ralph.start()
     finally:
-        ralph.stop()
-        shutil.rmtree(ralph.root, ignore_errors=True)
+        ralph.close()
 
 
 def _held(ralph: Any) -> int:

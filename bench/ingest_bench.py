@@ -426,8 +426,6 @@ def _tool_target(kind: str, root: Path) -> Iterator[ToolTarget]:
 
 @contextmanager
 def _ralph_target() -> Iterator[tuple[Send, Callable[[int], ConcurrentPoster]]]:
-    import shutil
-
     from tests.fixtures.ralph_lrs import RalphServer
 
     ralph = RalphServer()
@@ -439,8 +437,7 @@ def _ralph_target() -> Iterator[tuple[Send, Callable[[int], ConcurrentPoster]]]:
                lambda clients: ConcurrentPoster(endpoint, ralph_session, clients))
     finally:
         session.close()
-        ralph.stop()
-        shutil.rmtree(ralph.root, ignore_errors=True)
+        ralph.close()
 
 
 def run() -> list[str]:

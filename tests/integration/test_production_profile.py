@@ -172,7 +172,7 @@ def profile(pg_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory)
             _stop(proc, sig)
         engine.dispose()
         platform_server.stop()
-        ralph.stop()
+        ralph.close()
         redis_server.stop()
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

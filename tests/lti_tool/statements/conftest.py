@@ -16,4 +16,4 @@ def ralph() -> Iterator[RalphServer]:
     try:
         yield server
     finally:
-        server.stop()
+        server.close()
