@@ -136,12 +136,17 @@ def test_the_outbox_line_counts_every_entry_and_names_the_latest_error(lti: LtiH
     with lti.tool_app.app_context():
         member_ids = db.session.scalars(select(WorkshopMember.id)
                                         .where(WorkshopMember.workshop_id == workshop_id)).all()
-        assert outbox_status(workshop_id) == {"pending": 0, "last_error": None}
+        assert outbox_status(workshop_id) == {"pending": 0, "last_error": None, "next_at": None}
         soon = datetime.now(UTC) + timedelta(minutes=1)
         for key, error in (("total", "HTTP 500 first"), ("process", "HTTP 503 latest"), ("summative", None)):
             db.session.add(ScoreOutbox(workshop_id=workshop_id, member_id=member_ids[0], line_item_key=key,
                                        payload={}, next_attempt_at=soon, last_error=error))
             db.session.flush()
         db.session.commit()
-        assert outbox_status(workshop_id) == {"pending": 3, "last_error": "HTTP 503 latest"}
-        assert outbox_status(workshop_id + 1000) == {"pending": 0, "last_error": None}
+        # None due now (the platform failed): the line says when the next attempt is.
+        assert outbox_status(workshop_id) == {"pending": 3, "last_error": "HTTP 503 latest", "next_at": soon}
+        assert outbox_status(workshop_id + 1000) == {"pending": 0, "last_error": None, "next_at": None}
+        db.session.add(ScoreOutbox(workshop_id=workshop_id, member_id=member_ids[1], line_item_key="total",
+                                   payload={}, next_attempt_at=datetime.now(UTC)))
+        db.session.commit()
+        assert outbox_status(workshop_id)["next_at"] is None  # one is due: nothing to wait for
