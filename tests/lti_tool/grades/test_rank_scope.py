@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from grading import load_policy, what_if
 from lti_tool.extensions import db
@@ -117,15 +118,9 @@ def test_members_of_the_same_class_group_or_no_school(lti: LtiHarness) -> None:
         assert alike("李建国", "school") == {"李建国", "张秀英", "刘洋"}  # "" and none are the same: no school
 
 
-def test_under_a_whole_workshop_rule_the_page_ranks_against_the_stored_results(
-        lti: LtiHarness, monkeypatch: pytest.MonkeyPatch) -> None:
-    """zhucheng-remote (outstanding: 10 % of the whole workshop, among those who passed): a
-    participant's page computes their own record and ranks it against the others' stored totals
-    and passes (what_if_view.py), and says what the whole cohort's what-if says."""
-    from grading import Standing, compute
-    from lti_tool.grades import service
-    from lti_tool.grades.what_if_view import stored_standings, what_if_for
-
+def _whole_workshop_scheme(lti: LtiHarness) -> tuple[str, int, dict[str, int]]:
+    """graded_workshop under zhucheng-remote, its four participants in SCHOOLS, every stored result
+    fresh; (base, workshop id, member id by name)."""
     host, base, _ = graded_workshop(lti)
     for login in ("lijianguo", "zhangxiuying", "liuyang"):
         lti.driver().launch(login)
@@ -142,7 +137,60 @@ def test_under_a_whole_workshop_rule_the_page_ranks_against_the_stored_results(
         db.session.commit()
         ids = {name: m.id for name, m in people.items()}
     assert host.get(base + "/grades").status_code == 200  # every stored result fresh
+    return base, workshop_id, ids
+
+
+def test_the_stored_standings_are_read_once_per_computation(lti: LtiHarness,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A city's 23,000 rows were read for every participant's page at the evening peak: a process
+    reads them once per recomputation, and again after the next one stores new results."""
+    from grading import compute
+    from lti_tool.grades import what_if_view
+    from lti_tool.grades.service import recompute
+    from lti_tool.models import Submission, WorkshopMember
+
+    _, workshop_id, ids = _whole_workshop_scheme(lti)
+    reads: list[int] = []
+    real = what_if_view.stored_standings
+    monkeypatch.setattr(what_if_view, "stored_standings", lambda w: reads.append(w.id) or real(w))
+
+    def page(name: str) -> object:
+        db.session.remove()  # a request of its own
+        workshop = db.session.get(Workshop, workshop_id)
+        policy = workshop_policy(workshop)
+        person = db.session.get(WorkshopMember, ids[name])
+        _, everyone = cohort(workshop, policy)
+        mine = next(r for r in everyone if r.learner == str(person.id))
+        assert what_if_view.what_if_for(workshop, policy, person) == what_if(policy, mine, everyone)
+        return next(r for r in compute(policy, everyone) if r.learner == str(person.id)).total
+
     with lti.tool_app.app_context():
+        for name in SCHOOLS:
+            page(name)
+        assert reads == [workshop_id]
+        before = page("王丽华")
+        for submission in db.session.scalars(select(Submission).where(Submission.member_id == ids["王丽华"])):
+            submission.score = 0  # her result changes, and so do the standings the others are ranked among
+        db.session.commit()
+        recompute(db.session.get(Workshop, workshop_id))
+        assert page("王丽华") != before
+        for name in SCHOOLS:
+            page(name)
+        assert reads == [workshop_id, workshop_id]
+
+
+def test_under_a_whole_workshop_rule_the_page_ranks_against_the_stored_results(
+        lti: LtiHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """zhucheng-remote (outstanding: 10 % of the whole workshop, among those who passed): a
+    participant's page computes their own record and ranks it against the others' stored totals
+    and passes (what_if_view.py), and says what the whole cohort's what-if says."""
+    from grading import Standing, compute
+    from lti_tool.grades import service
+    from lti_tool.grades.what_if_view import stored_standings, what_if_for
+
+    base, workshop_id, ids = _whole_workshop_scheme(lti)
+    with lti.tool_app.app_context():
+        people = {name: member(lti, name) for name in SCHOOLS}
         workshop = db.session.get(Workshop, workshop_id)
         policy = workshop_policy(workshop)
         _, everyone = cohort(workshop, policy)
