@@ -73,7 +73,9 @@ def _among_stored(workshop: Workshop, policy: Policy) -> datetime | None:
 # participant's my-grade or studio page read all 23,000 rows again (90 of the page's 129 ms); a
 # worker now reads them once per recomputation. Keyed by database too (tests, several tools).
 _STANDINGS: dict[tuple[str, int], tuple[datetime, tuple[Standing, ...]]] = {}
-_STANDINGS_KEPT = 32  # workshops; a process serving more reads the others afresh now and then
+# Standings kept per process, in all (about 400 bytes each, so 40 MB): a few city workshops. Past it the
+# memo starts again empty, and a process serving more reads some of them afresh now and then.
+_STANDINGS_KEPT = 100_000
 
 
 def _standings_of(workshop: Workshop, computed_at: datetime) -> tuple[Standing, ...]:
@@ -82,7 +84,8 @@ def _standings_of(workshop: Workshop, computed_at: datetime) -> tuple[Standing, 
     if kept is not None and kept[0] == computed_at:
         return kept[1]
     standings = tuple(stored_standings(workshop))
-    if len(_STANDINGS) >= _STANDINGS_KEPT:
+    _STANDINGS.pop(key, None)
+    if sum(len(held) for _, held in _STANDINGS.values()) + len(standings) > _STANDINGS_KEPT:
         _STANDINGS.clear()
     _STANDINGS[key] = (computed_at, standings)
     return standings
