@@ -89,6 +89,7 @@ def test_xapi_lrs_add_list_remove(cli: CliRunner) -> None:
     lrs_id = r.output.split("added LRS ", 1)[1].split(":", 1)[0]
     listing = cli.invoke(main, ["xapi", "lrs", "list"]).output
     assert "127.0.0.1:8100" in listing and "p-secret" not in listing
+    assert "resting_until=-" in listing  # nothing has failed: not resting (statements/test_lrs_rest.py)
     r = cli.invoke(main, ["xapi", "lrs", "remove", lrs_id])
     assert r.exit_code == 0 and "removed LRS" in r.output and "0 undelivered" in r.output
     assert "127.0.0.1:8100" not in cli.invoke(main, ["xapi", "lrs", "list"]).output
