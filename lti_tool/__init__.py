@@ -9,8 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, make_response, render_template, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -119,6 +120,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+# What a 503 for an unavailable database tells clients to wait: about a PostgreSQL restart.
+DATABASE_RETRY_AFTER_SECONDS = 30
+
+
 def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
@@ -133,6 +138,25 @@ def _register_error_pages(app: Flask) -> None:
             render_template("lti/error.html", code=exc.code, message=exc.description, lang=lang),
             exc.code,
         )
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc: OperationalError) -> Any:
+        """The database refused or dropped the connection (PostgreSQL restarting for an upgrade, a
+        failover, a deadlock): the request can be made again, so 503 with Retry-After rather than a
+        500 that says nothing. A load balancer takes the worker out of rotation on /healthz, and
+        the player's queue and xAPI clients send again. One log line, without the SQL and its
+        parameters (learners' data); nothing was written, the transaction is rolled back."""
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: S110 - the connection is gone; the pool replaces it
+            pass
+        reason = str(exc.orig or exc).strip().splitlines()
+        logging.getLogger("yanxiu").error("database_unavailable %s %s: %s", request.method, request.path,
+                                          reason[0][:300] if reason else type(exc).__name__)
+        response = make_response(http_error(ServiceUnavailable(
+            description="数据库暂时不可用，请稍后再试 / The database is unavailable for a moment: try again shortly")))
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        return response
 
 
 def _configure_logging(app: Flask) -> None:

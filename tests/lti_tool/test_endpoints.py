@@ -1,6 +1,11 @@
 """`/lti/config`, `/healthz`, CSRF on the tool's own forms (foundation §6, standards: CSRF)."""
 
+import base64
+import logging
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 
 def test_config_lists_every_url_an_admin_needs(client: Any) -> None:
@@ -27,3 +32,31 @@ def test_login_without_params_names_the_missing_one(client: Any) -> None:
     r = client.get("/lti/login?iss=https://x.example")
     assert r.status_code == 400
     assert "login_hint" in r.get_data(as_text=True)
+
+
+def test_an_unavailable_database_is_a_503_that_says_so(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """PostgreSQL restarting (an upgrade) or gone: every kind of client gets 503 with Retry-After
+    and a message naming the database, the log one line without the password or the SQL."""
+    from lti_tool import DATABASE_RETRY_AFTER_SECONDS, create_app
+    from tests.fixtures.servers import free_port
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://yanxiu:pw-secret@127.0.0.1:{free_port()}/x",
+                      "SECRET_KEY": "t", "INSTANCE_PATH": str(tmp_path)})
+    client = app.test_client()
+    caplog.set_level(logging.ERROR, logger="yanxiu")
+    answers = {
+        "health check": client.get("/healthz", headers={"Accept": "application/json"}),
+        "page": client.get("/healthz", headers={"Accept": "text/html"}),
+        "xAPI client": client.post("/xapi/statements", json=[], headers={
+            "X-Experience-API-Version": "1.0.3", "Authorization": "Basic " + base64.b64encode(b"k:s").decode()}),
+    }
+    for who, answer in answers.items():
+        assert answer.status_code == 503, who
+        assert answer.headers["Retry-After"] == str(DATABASE_RETRY_AFTER_SECONDS), who
+        said = answer.get_json()["message"] if answer.is_json else answer.get_data(as_text=True)
+        assert "数据库暂时不可用" in said, who
+    assert answers["page"].mimetype == "text/html" and answers["health check"].is_json
+    assert answers["xAPI client"].get_json()["message"].endswith("try again shortly")
+    logged = [r.getMessage() for r in caplog.records if "database_unavailable" in r.getMessage()]
+    assert len(logged) == 3 and "POST /xapi/statements" in logged[2]
+    assert not any("pw-secret" in line or "SELECT" in line for line in logged)
