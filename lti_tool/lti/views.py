@@ -251,3 +251,19 @@ def healthz() -> Any:
 
     db.session.execute(text("SELECT 1"))
     return jsonify({"status": "ok"})
+
+
+@bp.route("/healthz/worker")
+def healthz_worker() -> Any:
+    """For monitoring, not for a load balancer (the web workers serve without it): 503 while no
+    background worker runs (`yanxiu xapi forward`, or the thread of a one-worker `yanxiu serve`)."""
+    from ..extensions import db
+    from ..statements.worker_lease import worker_running
+
+    if worker_running(db.engine):
+        return jsonify({"worker": "running"})
+    return jsonify({"worker": "absent", "message": WORKER_ABSENT}), 503
+
+
+WORKER_ABSENT = ("没有后台进程在工作：学习记录不转发，成绩不回传 LMS（请启动 yanxiu xapi forward）/ no background "
+                 "worker: statements are not forwarded and scores not sent to the LMS (start yanxiu xapi forward)")

@@ -90,3 +90,32 @@ class WorkerLease:
         if self._fd is not None:
             os.close(self._fd)  # the flock goes with the file's last descriptor
             self._fd = None
+
+
+def worker_running(engine: Engine) -> bool:
+    """Whether some process holds the lease now: the monitoring check (/healthz/worker). Without a
+    worker no statement is forwarded, no score reaches a gradebook and a city's roster is never
+    synced, and nothing else says so. Takes nothing lasting: PostgreSQL lists advisory locks in
+    pg_locks; on SQLite a shared probe of the lock file fails while a worker holds it (a worker
+    trying to take it at that very moment stands by for one turn). An in-memory database has no
+    other process: False."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            return bool(conn.execute(text(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                " AND classid = 0 AND objid = CAST(:key AS oid) AND objsubid = 1)"), {"key": ADVISORY_KEY}).scalar())
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return False
+    try:
+        fd = os.open(os.path.abspath(database) + "-worker.lock", os.O_RDONLY)
+    except FileNotFoundError:  # no worker ever ran beside this database
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # with it the probe's own lock, if it got one
+    return False

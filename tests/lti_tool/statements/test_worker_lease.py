@@ -158,3 +158,38 @@ def test_the_lease_leaves_no_transaction_open(app: Any) -> None:
             assert state == "idle", state
         finally:
             lease.release()
+
+
+def test_monitoring_sees_whether_a_worker_runs(app: Any, database_url: str, tmp_path: Path) -> None:
+    """/healthz/worker: 503 while nobody holds the lease (no statement forwarded, no score sent),
+    200 while a lease is held in this process or by `yanxiu xapi forward`, 503 once it is killed.
+    The check takes nothing: the worker still gets the lease after it."""
+    from lti_tool.statements.worker_lease import worker_running
+
+    client = app.test_client()
+    absent = client.get("/healthz/worker")
+    assert absent.status_code == 503 and absent.get_json()["worker"] == "absent"
+    assert "yanxiu xapi forward" in absent.get_json()["message"]
+    with app.app_context():
+        lease = WorkerLease(db.engine)
+        try:
+            assert lease.held()  # the probe above left nothing behind
+            assert worker_running(db.engine) and worker_running(db.engine)
+            assert client.get("/healthz/worker").get_json() == {"worker": "running"}
+        finally:
+            lease.release()
+        assert not worker_running(db.engine)
+    env = dict(os.environ, YANXIU_DATABASE_URL=database_url, YANXIU_SECRET_KEY=app.config["SECRET_KEY"],
+               YANXIU_INSTANCE_PATH=str(tmp_path / "fw"))
+    worker = subprocess.Popen([sys.executable, "-m", "lti_tool.cli", "xapi", "forward"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert _eventually(lambda: client.get("/healthz/worker").status_code == 200), "the worker was not seen"
+        assert worker.poll() is None  # still running: the probes did not disturb it
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        assert _eventually(lambda: client.get("/healthz/worker").status_code == 503)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
