@@ -384,6 +384,16 @@ def test_grades_reach_the_gradebook_from_the_forwarder_process(profile: Profile)
     assert posted == [], "the web workers only queue; nobody pressed 立即回传"
 
 
+def test_monitoring_sees_the_forwarder_process(profile: Profile) -> None:
+    """GET /healthz/worker through gunicorn (3 workers, none running the worker thread) sees the
+    separate `yanxiu xapi forward` process by its advisory lock."""
+    def seen() -> bool:
+        answer = requests.get(profile.tool_url + "/healthz/worker", timeout=5)
+        return answer.status_code == 200 and answer.json() == {"worker": "running"}
+
+    wait_until(seen, 60, "the forwarder seen by /healthz/worker")
+
+
 def test_logs_never_show_the_redis_password(profile: Profile) -> None:
     """Neither the server's nor the forwarder's log contains the Redis password."""
     assert REDIS_PASSWORD not in profile.serve_log.read_text()
