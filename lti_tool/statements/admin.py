@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import Course, Lrs, Membership, Statement, XapiClient
 from .clients import create_client
 from .forwarder import backlog
+from .worker_lease import worker_running
 
 bp = Blueprint("xapi_admin", __name__, url_prefix="/admin/xapi")
 
@@ -50,4 +51,5 @@ def status() -> Any:
     ).all()
     stored = db.session.scalar(select(func.count()).select_from(Statement))
     return render_template("xapi/status.html", rows=rows, clients=clients, created=created, stored=stored,
+                           worker=worker_running(db.engine),
                            lang=session.get("lang", "zh"))

@@ -16,6 +16,7 @@ from lti_tool.china import china_time
 from lti_tool.extensions import db
 from lti_tool.models import Lrs, XapiClient
 from lti_tool.statements.forwarder import add_lrs
+from lti_tool.statements.worker_lease import WorkerLease
 
 from ...fixtures.lti import LtiHarness, lti_harness
 from ..workshops.test_pages import csrf
@@ -40,6 +41,14 @@ def test_the_host_finds_the_page_and_sees_an_lrs_resting(lti: LtiHarness) -> Non
     assert setup.status_code == 200 and 'href="/admin/xapi/"' in setup.text
     page = host.session.get(_page(lti))
     assert page.status_code == 200 and "尚未配置外部 LRS" in page.text
+    assert 'id="no-worker"' in page.text  # the test's tool runs no background worker: the host is told
+    with lti.tool_app.app_context():
+        lease = WorkerLease(db.engine)
+        assert lease.held()
+        try:
+            assert 'id="no-worker"' not in host.session.get(_page(lti)).text
+        finally:
+            lease.release()
     until = datetime.now(UTC) + timedelta(minutes=7)
     with lti.tool_app.app_context():
         lrs = add_lrs(lti.tool_app.config["SECRET_KEY"], "https://lrs.city.example.cn/xAPI/", "u", "p")
