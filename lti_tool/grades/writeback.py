@@ -18,6 +18,7 @@ from grading import LearnerResult, PolicyError
 from ..extensions import db
 from ..lti.platform_tokens import ServiceError, access_token, call, forget_token
 from ..models import Course, LineItem, Platform, ScoreOutbox, Workshop, WorkshopMember
+from ..statements.worker_lease import worker_running
 from .score_sender import Answer, ScorePost, post_scores
 
 log = logging.getLogger("yanxiu.grades")
@@ -269,8 +270,9 @@ def _post_with_token(platform: Platform, posts: list[ScorePost], http: Any) -> d
 
 
 def outbox_status(workshop_id: int) -> dict[str, Any]:
-    """How many scores are owed to the gradebook, the latest failure, and when the next is due if
-    none is now ("next_at": the platform failed or asked us to wait). Counted in the database:
+    """How many scores are owed to the gradebook, the latest failure, when the next is due if none
+    is now ("next_at": the platform failed or asked us to wait), and whether no background worker
+    is there to send them ("unattended"). Counted in the database:
     after a change that concerns everyone a city cohort owes one per learner, and reading those
     entries took about half of the grade table's time at 23,000 (make bench BENCH=pages)."""
     mine = ScoreOutbox.workshop_id == workshop_id
@@ -279,4 +281,7 @@ def outbox_status(workshop_id: int) -> dict[str, Any]:
     last_error = db.session.scalar(select(ScoreOutbox.last_error).where(mine, ScoreOutbox.last_error.isnot(None))
                                    .order_by(ScoreOutbox.id.desc()).limit(1))
     later = first_due is not None and first_due > datetime.now(UTC)
-    return {"pending": int(pending or 0), "last_error": last_error, "next_at": first_due if later else None}
+    # Owed scores and no background worker: nothing sends them but the host's 立即回传.
+    unattended = bool(pending) and not worker_running(db.engine)
+    return {"pending": int(pending or 0), "last_error": last_error, "next_at": first_due if later else None,
+            "unattended": unattended}

@@ -18,6 +18,7 @@ from lti_tool.extensions import db
 from lti_tool.grades.views import PAGE_SIZE, page_window
 from lti_tool.grades.writeback import outbox_status
 from lti_tool.models import GradeResult, GradeState, ScoreOutbox, User, Workshop, WorkshopClass, WorkshopMember
+from lti_tool.statements.worker_lease import WorkerLease
 
 from ...fixtures.lti import LtiHarness, lti_harness
 from .test_grade_pages import graded_workshop
@@ -136,7 +137,7 @@ def test_the_outbox_line_counts_every_entry_and_names_the_latest_error(lti: LtiH
     with lti.tool_app.app_context():
         member_ids = db.session.scalars(select(WorkshopMember.id)
                                         .where(WorkshopMember.workshop_id == workshop_id)).all()
-        assert outbox_status(workshop_id) == {"pending": 0, "last_error": None, "next_at": None}
+        assert outbox_status(workshop_id) == {"pending": 0, "last_error": None, "next_at": None, "unattended": False}
         soon = datetime.now(UTC) + timedelta(minutes=1)
         for key, error in (("total", "HTTP 500 first"), ("process", "HTTP 503 latest"), ("summative", None)):
             db.session.add(ScoreOutbox(workshop_id=workshop_id, member_id=member_ids[0], line_item_key=key,
@@ -144,8 +145,17 @@ def test_the_outbox_line_counts_every_entry_and_names_the_latest_error(lti: LtiH
             db.session.flush()
         db.session.commit()
         # None due now (the platform failed): the line says when the next attempt is.
-        assert outbox_status(workshop_id) == {"pending": 3, "last_error": "HTTP 503 latest", "next_at": soon}
-        assert outbox_status(workshop_id + 1000) == {"pending": 0, "last_error": None, "next_at": None}
+        # No background worker runs in this test: nothing but the host's button would send them.
+        assert outbox_status(workshop_id) == {"pending": 3, "last_error": "HTTP 503 latest", "next_at": soon,
+                                              "unattended": True}
+        lease = WorkerLease(db.engine)
+        assert lease.held()
+        try:
+            assert outbox_status(workshop_id)["unattended"] is False
+        finally:
+            lease.release()
+        assert outbox_status(workshop_id + 1000) == {"pending": 0, "last_error": None, "next_at": None,
+                                                     "unattended": False}
         db.session.add(ScoreOutbox(workshop_id=workshop_id, member_id=member_ids[1], line_item_key="total",
                                    payload={}, next_attempt_at=datetime.now(UTC)))
         db.session.commit()

@@ -254,7 +254,9 @@ def test_scores_stop_going_out_once_the_platform_stops_answering(lti: LtiHarness
         assert sum(entry.last_error is None for entry in owed) == 2
         assert len({entry.next_attempt_at for entry in owed}) == 1  # the failed one's backoff, for all
     assert "已回传 0 条，失败 0 条" in send_now(host, base)  # nothing posted to the resting platform
-    assert lti.state.scores == [] and "下次尝试" in host.get(base + "/grades").text  # type: ignore[attr-defined]
+    table = host.get(base + "/grades").text  # type: ignore[attr-defined]
+    assert lti.state.scores == [] and "下次尝试" in table
+    assert 'id="unattended"' in table  # and no background worker runs here: the host is told
     _rested(lti)
     assert "已回传 3 条，失败 0 条" in send_now(host, base)
     assert len(lti.state.scores) == 3
