@@ -12,7 +12,7 @@ import requests
 
 from lti_tool.extensions import db
 from lti_tool.models import Lrs
-from lti_tool.statements.forwarder import MAX_DELAY, Forwarder, backlog
+from lti_tool.statements.forwarder import BASE_DELAY, MAX_DELAY, Forwarder, backlog
 from lti_tool.statements.store import store_statements
 from tests.fixtures.ralph_lrs import RalphServer
 
@@ -59,15 +59,19 @@ def test_an_lrs_that_is_down_is_not_sent_the_next_batch_each_turn(app: Any, ralp
     lrs_id = _lrs(app, ralph, batch_size=10)
     sent = [simple(i) for i in range(35)]
     clock, session = Clock(), Session()
-    forwarder = Forwarder(app.config["SECRET_KEY"], session=session, timeout=2, clock=clock)  # type: ignore[arg-type]
+    # Jitter fixed at the middle of its band: the first backoff is BASE_DELAY (2 s) exactly.
+    forwarder = Forwarder(app.config["SECRET_KEY"], session=session, timeout=2, clock=clock,  # type: ignore[arg-type]
+                          rng=lambda: 0.5)
     ralph.stop()
     with app.app_context():
         store_statements(sent)
         assert forwarder.drain()[lrs_id].failed and session.posts == 1
-        for _ in range(3):  # the worker's next turns, a few seconds apart
-            clock.advance(0.5)
+        for _ in range(3):  # the worker's next turns, within that backoff
+            clock.advance(BASE_DELAY / 4)
             assert forwarder.drain()[lrs_id].delivered == 0
         assert session.posts == 1, "a resting LRS was sent another batch"
+        clock.advance(BASE_DELAY / 2)  # the rest is over: one more try, which fails and rests again
+        assert forwarder.drain()[lrs_id].failed and session.posts == 2
         lrs = db.session.get(Lrs, lrs_id)
         assert lrs is not None and lrs.resting_until is not None and lrs.resting_until > clock.now
     ralph.start()
