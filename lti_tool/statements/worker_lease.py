@@ -64,12 +64,12 @@ class WorkerLease:
     def _sqlite(self) -> bool:
         if self._held:
             return True
-        database = self._engine.url.database
-        if not database or database == ":memory:":
+        path = _lock_file(self._engine)
+        if path is None:
             self._held = True  # nobody else can reach this database
             return True
         if self._fd is None:
-            self._fd = os.open(os.path.abspath(database) + "-worker.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -105,11 +105,11 @@ def worker_running(engine: Engine) -> bool:
                 "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
                 " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
                 " AND classid = 0 AND objid = CAST(:key AS oid) AND objsubid = 1)"), {"key": ADVISORY_KEY}).scalar())
-    database = engine.url.database
-    if not database or database == ":memory:":
+    path = _lock_file(engine)
+    if path is None:
         return False
     try:
-        fd = os.open(os.path.abspath(database) + "-worker.lock", os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:  # no worker ever ran beside this database
         return False
     try:
@@ -119,3 +119,11 @@ def worker_running(engine: Engine) -> bool:
     finally:
         os.close(fd)  # with it the probe's own lock, if it got one
     return False
+
+
+def _lock_file(engine: Engine) -> str | None:
+    """The SQLite worker's lock file, beside the database; None for an in-memory database."""
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return None
+    return os.path.abspath(database) + "-worker.lock"
