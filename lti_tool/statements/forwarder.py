@@ -296,7 +296,8 @@ def run_loop(app: Any, stop: threading.Event, idle_seconds: float = 2.0) -> None
         while not stop.is_set():
             if not lease.held():
                 if not standing_by:
-                    log.info("outbox_worker_standby: another worker holds the lease")
+                    log.info("outbox_worker_standby: %s", "the database is unreachable" if lease.unreachable
+                             else "another worker holds the lease")
                 standing_by = True
                 stop.wait(idle_seconds)
                 continue

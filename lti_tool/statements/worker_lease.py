@@ -37,6 +37,7 @@ class WorkerLease:
         self._conn: Any = None  # PostgreSQL: the connection that holds the advisory lock
         self._fd: int | None = None  # SQLite: the locked file
         self._held = False
+        self.unreachable = False  # the last try found no database (not another worker's lease)
 
     def held(self) -> bool:
         if self._engine.dialect.name == "postgresql":
@@ -44,6 +45,7 @@ class WorkerLease:
         return self._sqlite()
 
     def _postgres(self) -> bool:
+        self.unreachable = False
         try:
             if self._conn is None:
                 self._conn = self._engine.connect()
@@ -59,6 +61,7 @@ class WorkerLease:
             if self._held:
                 log.warning("outbox_worker_lease_lost: %s", str(exc.orig)[:200])
             self.release()
+            self.unreachable = True
         return self._held
 
     def _sqlite(self) -> bool:

@@ -102,3 +102,8 @@ def test_a_restarted_database_is_a_503_then_business_as_usual(cluster: PostgresS
     assert stored == 2  # the refused one was not half-stored: its retry is the only copy
     serve_log = (tmp_path / "serve.log").read_text()
     assert "database_unavailable" in serve_log and "Traceback" not in serve_log
+    forward_log = (tmp_path / "forward.log").read_text()
+    assert "Traceback" not in forward_log
+    # The worker says why it waits: no database, not a second worker holding the lease.
+    assert "outbox_worker_lease_lost" in forward_log and "the database is unreachable" in forward_log
+    assert "another worker holds the lease" not in forward_log
