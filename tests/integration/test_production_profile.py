@@ -26,7 +26,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from lti_tool.devlms import FormPost, LaunchDriver, PlatformConfig, create_platform_app
+from lti_tool.devlms import FormPost, LaunchDriver, LaunchError, PlatformConfig, create_platform_app
 from lti_tool.lti.errors import LtiError
 from lti_tool.lti.storage_redis import RedisPlatformKeys, safe_redis_url
 from tests.fixtures.lti import lti_harness, tool_endpoints
@@ -603,3 +603,31 @@ def test_the_overview_figures_are_kept_in_redis_for_every_worker(profile: Profil
     assert len(members) == 1
     keys = profile.redis.client().keys("yanxiu:cache:*")
     assert any(key.endswith(":at") for key in keys) and any(not key.endswith(":at") for key in keys)
+
+
+def test_a_redis_restart_stops_launches_only_while_it_is_down(profile: Profile) -> None:
+    """Redis restarted under the deployment (kept last in this module: it empties Redis). Someone
+    already launched goes on working — the session is a signed cookie and the 研修主页 falls back
+    to computing its figures — while a new launch gets the bilingual 503; once Redis is back,
+    launches work again without restarting anything."""
+    learner = _close_each_request(profile.driver())
+    base = learner.launch("wanglihua").url.rstrip("/")
+    newcomer = _close_each_request(profile.driver())
+    profile.redis.pause()
+    try:
+        for page in ("/", "/overview", "/my-grade"):
+            assert learner.session.get(base + page, timeout=30).status_code == 200, page
+        step = newcomer.begin("lijianguo")
+        refused = newcomer.session.get(step.action, params=step.fields, allow_redirects=False, timeout=30)
+        assert refused.status_code == 503 and "Redis" in refused.text and REDIS_PASSWORD not in refused.text
+    finally:
+        profile.redis.start()
+
+    def launches() -> bool:
+        try:
+            return _close_each_request(profile.driver()).launch("lijianguo").status_code == 200
+        except LaunchError:  # refused while the workers reconnect: try again
+            return False
+
+    wait_until(launches, 30, "launches working again")
+    assert "Traceback" not in profile.serve_log.read_text()
