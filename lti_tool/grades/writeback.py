@@ -199,16 +199,7 @@ def deliver_due(workshop_id: int | None = None, http: Any = None, limit: int = 2
         posts.setdefault(platform.id, []).append(ScorePost(entry.id, _scores_url(urls[where]), _wire(entry.payload)))
     for platform_id, waiting in posts.items():
         answers.update(_post_with_token(platforms[platform_id], waiting, http))
-    retry_at: dict[int, datetime] = {}  # entry id → its next attempt, if it failed
     resting: dict[int, datetime] = {}  # platform id → when the scores it was not sent are due
-    for entry in entries:
-        answer = answers.get(entry.id)
-        if answer is not None and answer.tried and not answer.done:
-            wait = timedelta(seconds=answer.wait or 0)
-            retry_at[entry.id] = now + max(_backoff(entry.attempts + 1), wait)
-            if answer.platform_down and entry.id in platform_of:
-                platform_id = platform_of[entry.id]
-                resting[platform_id] = max(resting.get(platform_id, now), retry_at[entry.id])
     sent = failed = held = 0
     delivered: dict[datetime, list[int]] = {}  # entries queued together share their time
     for entry in entries:
@@ -226,9 +217,13 @@ def deliver_due(workshop_id: int | None = None, http: Any = None, limit: int = 2
             sent += 1
             continue
         attempts = entry.attempts + 1
+        retry_at = now + max(_backoff(attempts), timedelta(seconds=answer.wait or 0))
+        if answer.platform_down and entry.id in platform_of:
+            platform_id = platform_of[entry.id]
+            resting[platform_id] = max(resting.get(platform_id, now), retry_at)
         unchanged = (ScoreOutbox.id == entry.id, ScoreOutbox.next_attempt_at == entry.next_attempt_at)
         db.session.execute(update(ScoreOutbox).where(*unchanged).values(
-            attempts=attempts, last_error=answer.reason[:500], next_attempt_at=retry_at[entry.id]))
+            attempts=attempts, last_error=answer.reason[:500], next_attempt_at=retry_at))
         failed += 1
         log.warning("ags_send_failed workshop=%s member=%s attempts=%s status=%s", entry.workshop_id,
                     entry.member_id, attempts, answer.status)
