@@ -12,6 +12,13 @@ from email.utils import parsedate_to_datetime
 # A server asking for more than this (a misconfigured proxy's "Retry-After: 86400") is asked again
 # after an hour: a day without forwarding is a day of records the program's managers do not see.
 LONGEST_WAIT_SECONDS = 3600.0
+# The answers whose Retry-After means "not before then" (RFC 6585 §4 and RFC 9110 §15.6.4).
+WAIT_STATUSES = frozenset({429, 503})
+
+
+def asked_wait(status: int, headers: Mapping[str, str], now: datetime) -> float | None:
+    """The wait a refusal asked for: its Retry-After when the status is one that means it."""
+    return retry_after(headers, now) if status in WAIT_STATUSES else None
 
 
 def retry_after(headers: Mapping[str, str], now: datetime) -> float | None:

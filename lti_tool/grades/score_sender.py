@@ -26,7 +26,7 @@ from typing import Any
 import requests
 
 from ..lti.platform_tokens import error_text
-from ..retry_after import retry_after
+from ..retry_after import asked_wait
 
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
 
@@ -102,7 +102,7 @@ def post_scores(posts: Sequence[ScorePost], token: str, *, timeout: float, concu
             if http is None:
                 free.put(client)
         if response.status_code >= 300:
-            wait = retry_after(response.headers, datetime.now(UTC)) if response.status_code in (429, 503) else None
+            wait = asked_wait(response.status_code, response.headers, datetime.now(UTC))
             return Answer(response.status_code, f"POST {item.url} answered {response.status_code}: "
                           f"{error_text(response)}", posted=True, wait=wait)
         return Answer(response.status_code, "", posted=True)

@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, or_, select, text, update
 from ..crypto import decrypt, encrypt
 from ..extensions import db
 from ..models import Lrs, OutboxEntry, Statement
-from ..retry_after import retry_after
+from ..retry_after import asked_wait
 from .bulk_sql import among, unprepared
 from .worker_lease import WorkerLease
 
@@ -225,7 +225,7 @@ class Forwarder:
         return result
 
     def _asked(self, resp: requests.Response) -> float | None:
-        return retry_after(resp.headers, self._clock()) if resp.status_code in (429, 503) else None
+        return asked_wait(resp.status_code, resp.headers, self._clock())
 
     def _single(self, lrs: Lrs, seq: int, body: str) -> Delivery:
         try:

@@ -35,3 +35,11 @@ def test_what_cannot_be_read_is_no_wait(value: str) -> None:
 def test_no_header_and_any_case() -> None:
     assert retry_after({}, NOW) is None
     assert retry_after(CaseInsensitiveDict({"retry-after": "7"}), NOW) == 7.0
+
+
+def test_only_a_refusal_that_means_it_asks_for_a_wait() -> None:
+    from lti_tool.retry_after import asked_wait
+
+    headers = {"Retry-After": "120"}
+    assert asked_wait(429, headers, NOW) == asked_wait(503, headers, NOW) == 120.0
+    assert asked_wait(500, headers, NOW) is None and asked_wait(301, headers, NOW) is None
