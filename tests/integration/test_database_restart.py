@@ -20,18 +20,9 @@ import sqlalchemy as sa
 from tests.fixtures.postgres import PostgresServer
 from tests.fixtures.servers import free_port
 
-from .test_production_profile import _spawn, _stop, wait_until, yanxiu
+from .test_production_profile import V, _spawn, _statement, _stop, wait_until, yanxiu
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(180)]
-V = {"X-Experience-API-Version": "1.0.3", "Content-Type": "application/json"}
-
-
-def _statement(n: int, run: str) -> dict[str, object]:
-    return {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{run}/{n}")),
-            "actor": {"objectType": "Agent", "account": {"homePage": "https://moodle.example.cn", "name": f"u{n}"}},
-            "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced", "display": {"en-US": "experienced"}},
-            "object": {"objectType": "Activity", "id": f"https://yanxiu.example.cn/xapi/activities/page/{n}"},
-            "timestamp": "2026-12-07T10:00:00.000Z"}
 
 
 @pytest.fixture
@@ -61,7 +52,8 @@ def test_a_restarted_database_is_a_503_then_business_as_usual(cluster: PostgresS
     made = yanxiu("xapi", "client", "add", "--name", "H5P", env=env)
     assert made.returncode == 0, made.stderr
     key, secret = (line.split(": ", 1)[1] for line in made.stdout.splitlines()[:2])
-    auth = {**V, "Authorization": "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()}
+    basic = "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
+    auth = {**V, "Content-Type": "application/json", "Authorization": basic}
     server = _spawn(["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"], env,
                     tmp_path / "serve.log")
     worker = _spawn(["xapi", "forward"], env, tmp_path / "forward.log")
