@@ -95,6 +95,10 @@ class Lrs(db.Model):  # type: ignore[name-defined,misc]
     conflict_count: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    def resting_at(self, now: datetime) -> datetime | None:
+        """Until when nothing is sent to it, if it is resting at `now`."""
+        return self.resting_until if self.resting_until is not None and self.resting_until > now else None
+
 
 class OutboxEntry(db.Model):  # type: ignore[name-defined,misc]
     """A statement still owed to one LRS; deleted once the LRS has it.

@@ -44,8 +44,7 @@ def status() -> Any:
     rows, now = [], datetime.now(UTC)
     for lrs in db.session.scalars(select(Lrs).where(Lrs.active.is_(True)).order_by(Lrs.id)):
         pending, rejected = backlog(lrs.id)
-        resting = lrs.resting_until if lrs.resting_until and lrs.resting_until > now else None
-        rows.append({"lrs": lrs, "pending": pending, "rejected": rejected, "resting": resting})
+        rows.append({"lrs": lrs, "pending": pending, "rejected": rejected, "resting": lrs.resting_at(now)})
     clients = db.session.scalars(
         select(XapiClient).where(XapiClient.course_id == course.id).order_by(XapiClient.id)
     ).all()

@@ -261,7 +261,7 @@ class Forwarder:
                                    .values(next_attempt_at=None))
                 lrs.resting_until = None
                 db.session.commit()
-            if lrs.resting_until is None or lrs.resting_until <= now:
+            if lrs.resting_at(now) is None:
                 going.append(lrs)
         while going:
             for lrs in list(going):
