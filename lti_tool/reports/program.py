@@ -29,17 +29,22 @@ from .standing import standings
 
 @dataclass
 class HostRow:
-    member: WorkshopMember
+    name: str
     last_seen: datetime | None
     posts: int  # in the last 14 days
 
 
+# Plain values only, no ORM objects: the view is cached (cache.py), and an object kept past its
+# request's session could not load what the next page asks of it (the XLSX first, then the page:
+# `member.user` on a detached member was a 500). Plain, it also has a JSON form, so with Redis one
+# computation serves every worker (shared_cache.py) instead of one per worker.
 @dataclass
 class WorkshopRow:
-    workshop: Workshop
-    course: Course
+    workshop_id: int
+    title: str
+    course: str  # the course's title, or its context id without one
     overview: Overview
-    statuses: Counter[str]
+    statuses: dict[str, int]
     tutors: list[TutorRow]
     hosts: list[HostRow]
 
@@ -56,7 +61,7 @@ class Program:
     towns: dict[str, Row] = field(default_factory=dict)
     school_days: dict[str, list[int]] = field(default_factory=dict)
     town_days: dict[str, list[int]] = field(default_factory=dict)
-    statuses: Counter[str] = field(default_factory=Counter)
+    statuses: dict[str, int] = field(default_factory=dict)
 
     @property
     def tutors(self) -> list[tuple[WorkshopRow, TutorRow]]:
@@ -94,19 +99,25 @@ def build_program(platform_id: int, today: date) -> Program:
                                          .order_by(Phase.position)))
         statuses = Counter(s.status for s in standings(wf, phases, today))
         classes = list(db.session.scalars(select(WorkshopClass).where(WorkshopClass.workshop_id == workshop.id)))
-        hosts = [HostRow(m, m.last_seen_at, int(db.session.scalar(select(func.count()).select_from(Post).where(
-            Post.author_id == m.id, Post.created_at >= begin, Post.created_at < stop)) or 0))
-            for m in db.session.scalars(select(WorkshopMember).where(
-                WorkshopMember.workshop_id == workshop.id, WorkshopMember.role.in_(("host", "cohost")),
-                WorkshopMember.active.is_(True)).order_by(WorkshopMember.id))]
-        program.workshops.append(WorkshopRow(workshop, course, overview, statuses,
-                                             tutor_rows(workshop, classes, begin, stop), hosts))
+        hosts = [HostRow(m.display_name, m.last_seen_at, _posts(m, begin, stop))
+                 for m in db.session.scalars(select(WorkshopMember).where(
+                     WorkshopMember.workshop_id == workshop.id, WorkshopMember.role.in_(("host", "cohost")),
+                     WorkshopMember.active.is_(True)).order_by(WorkshopMember.id))]
+        program.workshops.append(WorkshopRow(workshop.id, workshop.title, course.title or course.context_id,
+                                             overview, dict(statuses), tutor_rows(workshop, classes, begin, stop),
+                                             hosts))
         _merge(program.schools, overview.by_school)
         _merge(program.towns, overview.by_town)
         _add_days(program.school_days, overview.per_day.get("school", {}))
         _add_days(program.town_days, overview.per_day.get("town", {}))
-        program.statuses.update(statuses)
+        for status, count in statuses.items():
+            program.statuses[status] = program.statuses.get(status, 0) + count
     return program
+
+
+def _posts(member: WorkshopMember, begin: datetime, stop: datetime) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(Post).where(
+        Post.author_id == member.id, Post.created_at >= begin, Post.created_at < stop)) or 0)
 
 
 def day_rate(active: int, members: int) -> Decimal:

@@ -22,12 +22,16 @@ from ..models import Course, Membership
 from ..text import safe_cell
 from ..workshops.registry import NavLink, register_nav
 from .cache import cached
+from .plain_data import from_plain, to_plain
 from .program import Program, build_program, day_rate
+from .shared_cache import Codec
 from .standing import STATUS_LABELS
 
 bp = Blueprint("program", __name__, url_prefix="/program")
 PROGRAM_ROLES = frozenset({LIS + "institution/person#Administrator", LIS + "system/person#Administrator"})
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# As JSON: with Redis, one computation of a county's workshops serves every worker.
+PROGRAM: Codec[Program] = Codec(encode=to_plain, decode=lambda plain: from_plain(Program, plain))
 
 
 def _launch_membership() -> Membership | None:
@@ -64,7 +68,7 @@ def program_platform() -> int:
 
 def _program() -> Program:
     platform_id, today = program_platform(), china_today()
-    return cached(("program", platform_id, today), lambda: build_program(platform_id, today))
+    return cached(("program", platform_id, today), lambda: build_program(platform_id, today), PROGRAM)
 
 
 @bp.route("/")
@@ -92,7 +96,7 @@ def program_workbook(program: Program) -> bytes:
     for w in program.workshops:
         o = w.overview.whole
         last = max((h.last_seen for h in w.hosts if h.last_seen), default=None)
-        sheet.append([safe_cell(w.course.title or w.course.context_id), safe_cell(w.workshop.title), o.members,
+        sheet.append([safe_cell(w.course), safe_cell(w.title), o.members,
                       o.started, o.week_rate, o.completion,
                       *(w.statuses.get(k, 0) for k in STATUS_LABELS), w.backlog,
                       china_time(last)])
@@ -108,7 +112,7 @@ def program_workbook(program: Program) -> bytes:
     tutors = book.create_sheet("辅导老师")
     tutors.append(["工作坊", "辅导老师", "班级", "近14天批改", "待批改", "批改用时中位数（小时）"])
     for w, t in program.tutors:
-        tutors.append([safe_cell(w.workshop.title), safe_cell(t.member.display_name), safe_cell("、".join(t.classes)),
+        tutors.append([safe_cell(w.title), safe_cell(t.name), safe_cell("、".join(t.classes)),
                        t.graded, t.pending, t.response_hours if t.response_hours is not None else ""])
     out = io.BytesIO()
     book.save(out)

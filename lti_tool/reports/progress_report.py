@@ -44,7 +44,10 @@ class SchoolRow:
 
 @dataclass
 class TutorRow:
-    member: WorkshopMember
+    """Plain values only, no ORM object: the county view keeps these in its cache (program.py)."""
+
+    member_id: int
+    name: str
     classes: list[str]
     graded: int = 0
     pending: int = 0
@@ -146,7 +149,7 @@ def tutor_rows(workshop: Workshop, classes: list[WorkshopClass], begin: datetime
                 Submission.graded_at >= begin, Submission.graded_at < stop)))
         waits = [Decimal((g - s).total_seconds()) / 3600 for s, g in graded if s is not None and g is not None]
         rows.append(TutorRow(
-            member=tutor, classes=[c.name for c in owned], graded=len(graded),
+            member_id=tutor.id, name=tutor.display_name, classes=[c.name for c in owned], graded=len(graded),
             pending=_count(select(func.count()).select_from(Submission).where(
                 Submission.member_id.in_(class_members), Submission.activity_id.in_(assignments),
                 Submission.state == "submitted")),
@@ -169,7 +172,7 @@ def wechat_text(report: Report, limit: int = 30) -> str:
              f"本时段新发帖 {report.period['posts']} 条，提交作业 {report.period['submitted']} 份。"]
     for t in report.tutors:
         wait = f"，批改用时中位数 {t.response_hours} 小时" if t.response_hours is not None else ""
-        lines.append(f"辅导老师 {t.member.display_name}（{'、'.join(t.classes)}）：批改 {t.graded} 份{wait}，"
+        lines.append(f"辅导老师 {t.name}（{'、'.join(t.classes)}）：批改 {t.graded} 份{wait}，"
                      f"待批改 {t.pending} 份，发帖 {t.posts} 条。")
     if report.behind:
         lines.append("请以下学员抓紧：")

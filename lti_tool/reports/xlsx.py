@@ -49,7 +49,7 @@ def report_xlsx(report: Report) -> bytes:
     tutors = book.create_sheet("辅导老师")
     tutors.append(list(TUTOR_HEADERS))
     for t in report.tutors:
-        tutors.append([safe_cell(t.member.display_name), safe_cell("、".join(t.classes)), t.graded, t.pending,
+        tutors.append([safe_cell(t.name), safe_cell("、".join(t.classes)), t.graded, t.pending,
                        t.posts, t.response_hours if t.response_hours is not None else ""])
     out = io.BytesIO()
     book.save(out)

@@ -95,3 +95,44 @@ def test_only_a_platform_administrator_opens_it(lti: LtiHarness) -> None:
     assert requests.get(lti.tool_url + "/program/", timeout=10).status_code == 401
     with lti.tool_app.app_context():
         assert db.session.scalars(select(Workshop)).first() is not None
+
+
+def test_the_cached_view_serves_the_page_after_the_xlsx(lti: LtiHarness) -> None:
+    """The view is cached (DASHBOARD_CACHE_SECONDS, 120 s here as by default). It held the ORM rows
+    of the request that computed it, so a page after the XLSX asked a detached member for its user:
+    a 500. Now it holds plain values: page after XLSX, and XLSX after page, both from the cache."""
+    from openpyxl import load_workbook
+
+    w = studio_world(lti)
+    assert lti.tool_app.config["DASHBOARD_CACHE_SECONDS"] > 0
+    admin = lti.driver()
+    admin.launch("linhai")
+    first = admin.session.get(lti.tool_url + "/program/export.xlsx")
+    assert first.status_code == 200
+    page = admin.session.get(lti.tool_url + "/program/")
+    assert page.status_code == 200, page.text[:300]
+    assert "胡文斌" in page.text.split('id="tutors"', 1)[1] and f'data-workshop="{w["wid"]}"' in page.text
+    hosts = page.text.split("坊主与三人行", 1)[1]
+    assert "马晓燕" in hosts  # the host, by name, from the cached rows
+    again = admin.session.get(lti.tool_url + "/program/export.xlsx")
+    assert again.status_code == 200
+    book = load_workbook(io.BytesIO(again.content))
+    assert [r[1] for r in book["辅导老师"].iter_rows(min_row=2, values_only=True)] == ["胡文斌"]
+
+
+def test_the_view_has_a_json_form_that_gives_it_back_whole(lti: LtiHarness) -> None:
+    """What Redis keeps for every worker (shared_cache.py): JSON, and decoded equal to what was computed."""
+    import json
+
+    from lti_tool.china import china_today
+    from lti_tool.reports.program import build_program
+    from lti_tool.reports.program_views import PROGRAM
+
+    studio_world(lti)
+    with lti.tool_app.app_context():
+        platform_id = db.session.scalars(select(Platform.id)).one()
+        program = build_program(platform_id, china_today())
+        db.session.remove()
+    assert program.tutors and program.workshops[0].hosts and program.statuses
+    plain = json.loads(json.dumps(PROGRAM.encode(program)))
+    assert PROGRAM.decode(plain) == program

@@ -163,3 +163,42 @@ def test_the_overview_is_computed_once_for_two_tool_instances(database_url: str,
             with other.app_context():
                 db.session.remove()
                 db.engine.dispose()
+
+
+def test_the_county_view_is_computed_once_for_two_tool_instances(database_url: str, tmp_path: Any,
+                                                                 redis_server: RedisServer,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The county (program) view the same way: a program manager's page from the second instance is
+    the first one's computation, read back from its JSON, with the same workshops, tutors and hosts."""
+    from lti_tool.extensions import db
+    from lti_tool.reports import program_views
+    from tests.conftest import make_app
+    from tests.fixtures.lti import lti_harness
+    from tests.fixtures.servers import ServerThread
+
+    from ..workshops.test_studio import studio_world
+
+    monkeypatch.setenv("YANXIU_REDIS_URL", redis_server.url)
+    monkeypatch.setenv("YANXIU_REDIS_PREFIX", f"t{uuid.uuid4().hex[:8]}:")
+    computed: list[int] = []
+    build = program_views.build_program
+    monkeypatch.setattr(program_views, "build_program", lambda *a, **k: computed.append(1) or build(*a, **k))
+    with lti_harness(database_url, tmp_path / "i") as lti:
+        studio_world(lti)
+        other = make_app(database_url, tmp_path / "i", BASE_URL=lti.tool_url)
+        second = ServerThread(other).start()
+        try:
+            admin = lti.driver()
+            admin.launch("linhai")
+            first_page = admin.session.get(lti.tool_url + "/program/")
+            assert first_page.status_code == 200 and computed == [1]
+            again = admin.session.get(second.url + "/program/")
+            assert again.status_code == 200 and computed == [1], "the second instance computed it again"
+            body = again.text.split("<main", 1)[-1]
+            assert body == first_page.text.split("<main", 1)[-1]
+            assert "胡文斌" in body and "马晓燕" in body
+        finally:
+            second.stop()
+            with other.app_context():
+                db.session.remove()
+                db.engine.dispose()
