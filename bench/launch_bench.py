@@ -35,6 +35,7 @@ from typing import Any
 import requests
 
 from .ingest_bench import ToolServer, database, free_port
+from .memory import workers_mib
 from .timing import latency_ms
 
 FIGURES: dict[str, Any] = {}
@@ -335,6 +336,8 @@ def run_pages() -> list[str]:
         host, learner = LaunchDriver(platform_url, timeout=120), LaunchDriver(platform_url, timeout=120)
         host.launch("maxiaoyan")
         learner.launch("wanglihua")
+        assert server.proc is not None
+        memory_idle = workers_mib(server.proc.pid)  # launched, before the workshop grows
         workshop_id, video_id, session_id = _populate(server, members)
         base = f"{server.url}/w/{workshop_id}"
         start = time.perf_counter()
@@ -363,6 +366,7 @@ def run_pages() -> list[str]:
         figures[PLAYER] = {**latency_ms(player), "bytes": len(answer), "gzip_bytes": len(gzip.compress(answer)),
                            "events_per_s": PLAYER_EVENTS / statistics.median(player)}
         pages.append((PLAYER, learner.session, ""))
+        figures["worker_memory"] = {"launched": memory_idle, "after_pages": workers_mib(server.proc.pid)}
     PAGE_FIGURES.update(figures)
     ref = figures["GET /healthz (reference)"]["p50_ms"]
     out = [f"main pages, workshop of {members:,} participants ({kind}, gunicorn 2 workers; one client; "
@@ -375,5 +379,8 @@ def run_pages() -> list[str]:
     out.append(f"  the player's intake stores {figures[PLAYER]['events_per_s']:,.0f} events/s "
                f"({PLAYER_EVENTS} per request; compare POST /xapi/statements in the ingest table)")
     out.append(f"  first grade-table view after the data changed (recompute of {members:,}): {first_grades:.2f} s")
+    idle, after = figures["worker_memory"]["launched"], figures["worker_memory"]["after_pages"]
+    out.append(f"  memory per gunicorn worker (the larger of {after['workers']}): {idle['rss_mib']:.0f} MiB launched, "
+               f"{after['rss_mib']:.0f} MiB after these pages, at most {after['peak_mib']:.0f} MiB while serving them")
     return out
 
