@@ -35,7 +35,7 @@ from typing import Any
 import requests
 
 from .ingest_bench import ToolServer, database, free_port
-from .memory import workers_mib
+from .memory import PeakSampler, workers_mib
 from .timing import latency_ms
 
 FIGURES: dict[str, Any] = {}
@@ -359,14 +359,17 @@ def run_pages() -> list[str]:
                  (f"overview ({members:,}, 研修主页)", learner.session, base + "/overview"),
                  ("showcase (优秀作业)", learner.session, base + "/excellent")]
         figures: dict[str, Any] = {"members": members, "first_grade_view_s": first_grades}
-        for label, session, page_url in pages:
-            times, body = _page_times(session, page_url, repeat)
-            figures[label] = {**latency_ms(times), "bytes": len(body), "gzip_bytes": len(gzip.compress(body))}
-        player, answer = _player_times(learner.session, f"{base}/a/{video_id}", repeat)
+        with PeakSampler(server.proc.pid) as sampler:
+            for label, session, page_url in pages:
+                times, body = _page_times(session, page_url, repeat)
+                figures[label] = {**latency_ms(times), "bytes": len(body), "gzip_bytes": len(gzip.compress(body))}
+            player, answer = _player_times(learner.session, f"{base}/a/{video_id}", repeat)
         figures[PLAYER] = {**latency_ms(player), "bytes": len(answer), "gzip_bytes": len(gzip.compress(answer)),
                            "events_per_s": PLAYER_EVENTS / statistics.median(player)}
         pages.append((PLAYER, learner.session, ""))
-        figures["worker_memory"] = {"launched": memory_idle, "after_pages": workers_mib(server.proc.pid)}
+        after = workers_mib(server.proc.pid)["mib"]
+        figures["worker_memory_mib"] = {"launched": memory_idle["mib"], "after_pages": after,
+                                        "peak": sampler.peak_mib, "workers": memory_idle["workers"]}
     PAGE_FIGURES.update(figures)
     ref = figures["GET /healthz (reference)"]["p50_ms"]
     out = [f"main pages, workshop of {members:,} participants ({kind}, gunicorn 2 workers; one client; "
@@ -379,8 +382,9 @@ def run_pages() -> list[str]:
     out.append(f"  the player's intake stores {figures[PLAYER]['events_per_s']:,.0f} events/s "
                f"({PLAYER_EVENTS} per request; compare POST /xapi/statements in the ingest table)")
     out.append(f"  first grade-table view after the data changed (recompute of {members:,}): {first_grades:.2f} s")
-    idle, after = figures["worker_memory"]["launched"], figures["worker_memory"]["after_pages"]
-    out.append(f"  memory per gunicorn worker (the larger of {after['workers']}): {idle['rss_mib']:.0f} MiB launched, "
-               f"{after['rss_mib']:.0f} MiB after these pages, at most {after['peak_mib']:.0f} MiB while serving them")
+    mem = figures["worker_memory_mib"]
+    out.append(f"  memory of a gunicorn worker (the larger of {mem['workers']}; RssAnon): {mem['launched']:.0f} MiB "
+               f"launched, {mem['after_pages']:.0f} MiB after these pages, "
+               f"at most {mem['peak']:.0f} MiB while serving them")
     return out
 

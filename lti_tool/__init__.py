@@ -80,6 +80,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     init_static(app)
 
+    from .memory_release import init_memory_release
+
+    init_memory_release(app)
+
     from .grades.stale import install as watch_grade_inputs
 
     watch_grade_inputs()

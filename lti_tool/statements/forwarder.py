@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, or_, select, text, update
 
 from ..crypto import decrypt, encrypt
 from ..extensions import db
+from ..memory_release import release_if_slow
 from ..models import Lrs, OutboxEntry, Statement
 from ..retry_after import asked_wait
 from .bulk_sql import among, unprepared
@@ -347,6 +348,7 @@ def _turn(app: Any, forwarder: Forwarder, purge: bool) -> str:
                 return
 
     jobs: list[Any] = [forward, scores, refresh_stale, sync_requested] + ([purge_expired] if purge else [])
+    started = time.perf_counter()
     with app.app_context():
         try:
             for job in jobs:
@@ -364,3 +366,4 @@ def _turn(app: Any, forwarder: Forwarder, purge: bool) -> str:
             return "more" if more else "done"
         finally:
             db.session.remove()
+            release_if_slow(started)  # a city's recompute or roster sync: memory_release.py
