@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import Deployment, Platform
+from .params import small_int
 
 
 def _url(value: str, field: str) -> str:
@@ -79,7 +80,8 @@ def list_platforms() -> list[Platform]:
 
 def remove_platform(ident: str, client_id: str | None = None) -> str:
     query = select(Platform)
-    query = query.where(Platform.id == int(ident)) if ident.isdigit() else query.where(Platform.issuer == ident)
+    number = small_int(ident)
+    query = query.where(Platform.id == number) if number is not None else query.where(Platform.issuer == ident)
     if client_id:
         query = query.where(Platform.client_id == client_id)
     found = list(db.session.scalars(query))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import ManualScore, WorkshopClass, WorkshopMember
+from ..params import small_int
 from ..workshops.access import Viewer, workshop_access
 from ..workshops.views import bp
 from .feed import mapping_for
@@ -42,7 +43,8 @@ def manual_scores(workshop_id: int) -> Any:
     visible = visible_query(viewer)
     klass = request.args.get("class", "").strip()[:20]
     if klass:
-        visible = visible.where(WorkshopMember.class_id == (int(klass) if klass.isdigit() else -1))
+        chosen = small_int(klass)
+        visible = visible.where(WorkshopMember.class_id == (chosen if chosen is not None else -1))
     ids = list(db.session.scalars(visible.with_only_columns(WorkshopMember.id)))
     errors: list[str] = []
     if request.method == "POST":

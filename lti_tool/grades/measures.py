@@ -15,6 +15,7 @@ from typing import Any
 
 from grading.records import Attendance as AttendanceEntry
 
+from ..params import small_int
 from .facts import ZERO, MemberFacts, WorkshopFacts
 from .slots import Slot
 
@@ -80,7 +81,7 @@ def _manual(wf: WorkshopFacts, facts: MemberFacts, slot: Slot, param: str) -> Va
 
 
 def _phase(param: str) -> int | None:
-    return int(param) if param.isdigit() else None
+    return small_int(param)
 
 
 def _hours(which: str) -> Callable[[WorkshopFacts, MemberFacts, Slot, str], Value]:

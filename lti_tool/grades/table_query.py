@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import GradeResult, WorkshopMember
+from ..params import small_int
 
 CENT = Decimal("0.01")
 
@@ -30,7 +31,8 @@ class Listing:
 
 def _id_filter(column: Any, value: str) -> Any:
     """The form sends an id as text; only its own spelling matches (as comparing the text did)."""
-    return column == int(value) if value.isdigit() and str(int(value)) == value else false()
+    number = small_int(value)
+    return column == number if number is not None and str(number) == value else false()
 
 
 def listing(visible: Select[Any], workshop_id: int, computed: bool, f: dict[str, str], page: int,

@@ -19,8 +19,8 @@ from ..china import china_today
 from ..extensions import db
 from ..grades.service import graded_members, state_for_listing, stored_grades
 from ..models import Activity, Submission, WorkshopClass, WorkshopMember
+from ..params import small_int
 from ..workshops.access import Viewer, workshop_access
-from ..workshops.discussion_service import small_int
 from ..workshops.registry import NavLink, register_nav
 from ..workshops.views import bp
 from .cache import cached

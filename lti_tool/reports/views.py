@@ -13,7 +13,9 @@ from ..china import china_today
 from ..extensions import db
 from ..grades.views import csv_response
 from ..models import WorkshopClass
+from ..params import small_int
 from ..workshops.access import Viewer, workshop_access
+from ..workshops.forms import FIRST_DAY, LAST_DAY
 from ..workshops.registry import NavLink, register_nav
 from ..workshops.views import bp
 from .progress_report import build_report, wechat_text
@@ -33,9 +35,12 @@ def _date(name: str, default: date) -> date:
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         abort(400, description=f"{name}: 日期格式应为 YYYY-MM-DD / expected a date YYYY-MM-DD, got {raw[:20]!r}")
+    if not FIRST_DAY <= day <= LAST_DAY:  # at the calendar's ends the period's days cannot be counted
+        abort(400, description=f"{name}: 日期应在 2000 至 2100 年之间 / a date between 2000 and 2100")
+    return day
 
 
 def _period() -> tuple[date, date]:
@@ -57,7 +62,7 @@ def _classes(viewer: Viewer) -> tuple[list[int] | None, list[WorkshopClass]]:
     choices = list(db.session.scalars(query))
     raw = (request.args.get("class") or "").strip()
     if raw:
-        if not raw.isdigit() or int(raw) not in {c.id for c in choices}:
+        if small_int(raw) not in {c.id for c in choices}:
             # Another workshop's class, or one this tutor does not run: as if it did not exist.
             abort(404)
         return [int(raw)], choices

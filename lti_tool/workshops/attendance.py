@@ -23,6 +23,7 @@ from xapi import ActivityRef, ActorInfo, Event, build_statement, vocab
 from ..extensions import db
 from ..models import Activity, Attendance, User, Workshop, WorkshopClass, WorkshopMember
 from ..models.attendance import ATTENDANCE_STATUSES
+from ..params import small_int
 from ..statements.events import activity_iri, tool_base, workshop_context
 from ..statements.store import StatementConflict, store_statements
 from ..text import markdown
@@ -61,9 +62,10 @@ def roll_query(viewer: Viewer, class_filter: str = "") -> Select[Any] | None:
             abort(403, description="只能查看您负责的班级 / Only your own classes")
         return query.where(WorkshopMember.class_id.is_(None))
     if class_filter:
-        if not class_filter.isdigit():
+        chosen = small_int(class_filter)
+        if chosen is None:
             abort(400, description="class: 不是有效的班级 / not a class id")
-        klass = db.session.get(WorkshopClass, int(class_filter))
+        klass = db.session.get(WorkshopClass, chosen)
         if klass is None or klass.workshop_id != viewer.workshop.id:
             abort(404)
         if not viewer.is_host and klass.id not in viewer.class_ids:
@@ -162,11 +164,12 @@ def _member_ids(form: Any) -> list[int]:
     ids: list[int] = []
     seen: set[int] = set()
     for text in raw:
-        if not text.isdigit() or len(text) > 12:
+        member_id = small_int(text)
+        if member_id is None:
             abort(400, description=f"members: 不是有效的成员编号 / not a member id: {text[:20]!r}")
-        if int(text) not in seen:
-            seen.add(int(text))
-            ids.append(int(text))
+        if member_id not in seen:
+            seen.add(member_id)
+            ids.append(member_id)
     return ids
 
 
@@ -280,7 +283,7 @@ def save_roll(viewer: Viewer, activity: Activity, rows: list[Row]) -> int:
 
 def _listing_args(class_filter: str, page: str) -> dict[str, Any]:
     args: dict[str, Any] = {"class": class_filter} if class_filter else {}
-    if page.isdigit() and page != "1":
+    if small_int(page) is not None and page != "1":
         args["page"] = page
     return args
 

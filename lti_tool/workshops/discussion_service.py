@@ -10,7 +10,6 @@ tutor of the post's class" moderates it in both cases.
 from __future__ import annotations
 
 import html
-import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from sqlalchemy.orm import aliased, selectinload
 from ..extensions import db
 from ..models import Activity, Post, WorkshopClass, WorkshopMember
 from ..models._types import UTCDateTime
+from ..params import small_int
 from ..text import markdown
 from .access import Viewer
 
@@ -149,14 +149,6 @@ def _text(form: Any, name: str, limit: int, zh: str, en: str) -> str:
     if len(value) > limit:
         raise InputError(name, f"{zh}最多 {limit} 字", f"{en} is longer than {limit} characters")
     return value
-
-
-def small_int(raw: str | None) -> int | None:
-    """A plain decimal id or page number; None for anything else (str.isdigit accepts '²')."""
-    return int(raw) if raw and _DIGITS.fullmatch(raw) else None
-
-
-_DIGITS = re.compile(r"[0-9]{1,9}")
 
 
 def _int(form: Any, name: str) -> int | None:

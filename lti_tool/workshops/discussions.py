@@ -23,6 +23,7 @@ from xapi import ActivityRef, vocab
 
 from ..extensions import db
 from ..models import Activity, Post
+from ..params import small_int
 from ..statements.events import activity_iri, record_event
 from ..text import markdown
 from . import discussion_service as svc
@@ -77,7 +78,7 @@ def _class_filter(viewer: Viewer, activity: Activity, classes: list[Any]) -> tup
         return None, ""
     allowed = svc.buckets(viewer, activity)
     choices: set[int | None] = {None, *(c.id for c in classes)} if allowed is None else allowed
-    wanted: int | None = None if raw == "0" else (svc.small_int(raw) or -1)
+    wanted: int | None = None if raw == "0" else (small_int(raw) or -1)
     if wanted not in choices:
         abort(400, description="class: 不是可查看的班级 / not a class you can read")
     return {wanted}, raw
@@ -135,7 +136,7 @@ def _render_thread(viewer: Viewer, activity: Activity, thread: Post, *, error: s
     data = svc.thread_replies(viewer, thread, page)
     quote_target = None
     raw_quote = (draft or {}).get("quote_id") or request.args.get("quote")
-    quote_id = svc.small_int(str(raw_quote or ""))
+    quote_id = small_int(str(raw_quote or ""))
     if quote_id is not None:
         candidate = db.session.get(Post, quote_id)
         if candidate is not None and _quotable(viewer, thread, candidate):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,12 +13,29 @@ from ..models.activities import ACTIVITY_KINDS
 
 
 class Text(fields.String):
-    """Trimmed text; empty strings become None."""
+    """Trimmed text; empty strings become None, which a required field refuses. Blank text (" ")
+    reached the validators as None and Length failed on it: a 500 instead of the form's message."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
         text = super()._deserialize(value, attr, data, **kwargs)
         text = text.strip() if isinstance(text, str) else text
+        if not text and self.required:
+            raise ValidationError("不能为空 / must not be empty")
         return text or None
+
+    def _validate(self, value: Any) -> None:
+        if value is not None:  # left empty: nothing for Length or URL to check
+            super()._validate(value)
+
+
+# A workshop's dates fall in this century: a year typed as 0026 or 20266 is a typo, and at the
+# calendar's ends (0001-01-01, 9999-12-31) a China-time day cannot even be turned into UTC.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+_DATE_ERROR = "日期应在 2000 至 2100 年之间 / a date between 2000 and 2100"
+
+
+def plausible_date() -> validate.Range:
+    return validate.Range(min=FIRST_DAY, max=LAST_DAY, error=_DATE_ERROR)
 
 
 # Row ids are PostgreSQL `integer`; a larger number in a form was a 500 on both databases
@@ -49,8 +66,8 @@ class WorkshopSettings(Schema):
 
 class PhaseInput(Schema):
     title = Text(required=True, validate=validate.Length(min=1, max=200))
-    starts_on = fields.Date(load_default=None, allow_none=True)
-    ends_on = fields.Date(load_default=None, allow_none=True)
+    starts_on = fields.Date(load_default=None, allow_none=True, validate=plausible_date())
+    ends_on = fields.Date(load_default=None, allow_none=True, validate=plausible_date())
     planned_hours = fields.Decimal(load_default=0, places=2, validate=validate.Range(min=0, max=1000))
 
     @validates_schema
@@ -70,11 +87,13 @@ class ActivityInput(Schema):
                                    validate=validate.Range(min=1, max=24 * 3600))
     planned_hours = fields.Decimal(load_default=0, places=2, validate=validate.Range(min=0, max=100))
     place = Text(load_default=None, validate=validate.Length(max=200))
-    session_date = fields.Date(load_default=None, allow_none=True)
+    session_date = fields.Date(load_default=None, allow_none=True, validate=plausible_date())
     choices = fields.String(load_default="", validate=validate.Length(max=5000))
     # Assignment: maximum score and due date (entered in China time, stored in UTC).
     max_score = fields.Decimal(load_default=Decimal(100), places=2, validate=validate.Range(min=1, max=1000))
-    due_at = fields.NaiveDateTime(load_default=None, allow_none=True, format="iso")
+    due_at = fields.NaiveDateTime(load_default=None, allow_none=True, format="iso", validate=validate.Range(
+        min=datetime.combine(FIRST_DAY, datetime.min.time()), max=datetime.combine(LAST_DAY, datetime.max.time()),
+        error=_DATE_ERROR))
     # Discussion: each class talks apart (seed 004 方案4) unless the host opens it to everyone.
     per_class = fields.Boolean(load_default=True)
 

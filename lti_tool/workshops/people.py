@@ -21,8 +21,8 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import User, WorkshopMember
 from ..models.workshops import MAX_CLASS_SIZE, MAX_COHOSTS, StudyGroup, WorkshopClass
+from ..params import small_int
 from .access import workshop_access
-from .discussion_service import small_int
 from .forms import MAX_ROW_ID, RowId, Text, errors_text, form_data
 from .registry import NavLink, register_nav
 from .roster import RosterSyncError, request_sync, sync_inline, sync_roster

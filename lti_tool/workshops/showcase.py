@@ -25,11 +25,12 @@ from xapi import ActivityRef, vocab
 from ..extensions import db
 from ..i18n import t
 from ..models import Activity, Submission, SubmissionComment, WorkshopMember
+from ..params import small_int
 from ..statements.events import activity_iri, record_event
 from ..text import markdown
 from .access import Viewer, workshop_access
 from .assignments import assignment_ref, choice_label, submission_or_404
-from .discussion_service import InputError, excerpt, parse_form_key, parse_page, small_int
+from .discussion_service import InputError, excerpt, parse_form_key, parse_page
 from .registry import NavLink, register_nav
 from .views import bp
 

@@ -27,6 +27,7 @@ from ..china import china_today
 from ..extensions import db
 from ..i18n import t
 from ..models import Activity, Phase, Submission, User, WorkshopClass, WorkshopMember
+from ..params import small_int
 from ..statements.actors import lti_actor_key
 from ..statements.events import record_event
 from ..text import markdown
@@ -108,9 +109,9 @@ def tutor_queue(workshop_id: int) -> Any:
     class_id = None
     raw_class = request.args.get("class_id", "")
     if raw_class:
-        if not raw_class.isdigit() or int(raw_class) not in {c.id for c in classes}:
+        class_id = small_int(raw_class)
+        if class_id is None or class_id not in {c.id for c in classes}:
             abort(400, description="class_id: " + t("不是您的班级", "not one of your classes"))
-        class_id = int(raw_class)
     keys = _scope_keys(viewer, class_id)
     activities = {a.id: a for a in db.session.scalars(
         select(Activity).where(Activity.workshop_id == workshop_id, Activity.kind == "assignment")
