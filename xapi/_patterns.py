@@ -10,6 +10,7 @@ so their verdicts are cached in bounded sets: most statements then cost a set lo
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Final
 
 from ._langtags import LANGUAGES, REGIONS, SCRIPTS
@@ -187,3 +188,15 @@ DURATION_RE: Final = re.compile(
 
 def is_duration(value: str) -> bool:
     return DURATION_RE.fullmatch(value) is not None and not value.endswith("T")
+
+
+def in_utc_range(value: str) -> bool:
+    """Whether a valid timestamp is an instant between the years 1 and 9999 in UTC, where a store can
+    keep it: 0001-01-01T00:00:00+01:00 is an hour before, 9999-12-31T23:30:00-01:00 half an hour after."""
+    if not value.startswith(("0001-", "9999-")):
+        return True
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    except OverflowError:
+        return False
+    return True

@@ -16,7 +16,7 @@ import re
 from decimal import Decimal
 from typing import Any, Final
 
-from ._patterns import SHA2_RE, UUID_RE, is_duration, is_iri, is_irl, is_language_tag, is_timestamp
+from ._patterns import SHA2_RE, UUID_RE, in_utc_range, is_duration, is_iri, is_irl, is_language_tag, is_timestamp
 from ._structure import check_activity, check_actor, check_agent, check_extensions, check_group, check_language_map
 from .errors import ValidationError, unknown_property
 
@@ -71,6 +71,8 @@ def _uuid(value: Any, path: str) -> None:
 def _timestamp(value: Any, path: str) -> None:
     if type(value) is not str or not is_timestamp(value):
         raise _fail(path, "must be an ISO 8601 timestamp with a time zone")
+    if not in_utc_range(value):
+        raise _fail(path, "must fall between the years 1 and 9999 in UTC")
 
 
 def _number(value: Any, path: str) -> float | int | Decimal:

@@ -80,7 +80,7 @@ def _cursor(token: str) -> tuple[int, dict[str, str]]:
     try:
         cursor = json.loads(base64.urlsafe_b64decode(token.encode()))
         after, params = cursor["after"], cursor["params"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):  # RecursionError: nested thousands deep
         raise QueryError("more: not a cursor this server issued") from None
     if type(after) is not int or not 0 <= after <= _MAX_SEQ or type(params) is not dict or "more" in params:
         raise QueryError("more: not a cursor this server issued")

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from xapi import canonical_json, parse_json, same_content
+from xapi.serialize import MAX_DEPTH
 
 STATEMENT = {
     "id": "3B8D7F39-6D0D-4FB3-9F0E-3F2F6A3B1C11",
@@ -116,3 +117,36 @@ def test_parse_json_accepts_and_refuses_what_json_does() -> None:
         parse_json(b'{"x": ')
     with pytest.raises(ValueError):
         parse_json(b"\xff\xfe")
+
+
+def _nested(depth: int, leaf: object = 1) -> object:
+    """`depth` levels of arrays and objects, alternating (built in a loop: no recursion)."""
+    value = leaf
+    for level in range(depth):
+        value = {"k": value} if level % 2 else [value]
+    return value
+
+
+# Both readers: orjson, and the standard library (which a run of 20 digits, a possible integer
+# beyond 64 bits, sends the text to).
+READERS = {"orjson": "0", "json": "12345678901234567890123"}
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_parse_json_reads_nesting_up_to_max_depth_and_writes_it_back(reader: str) -> None:
+    """What is accepted can be stored: canonical_json writes MAX_DEPTH levels (through orjson)."""
+    value = _nested(MAX_DEPTH, json.loads(READERS[reader]))
+    parsed = parse_json(json.dumps(value).encode())
+    assert parsed == value
+    assert json.loads(canonical_json(parsed)) == value
+
+
+@pytest.mark.parametrize("reader", READERS)
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 1_000, 100_000])
+def test_parse_json_refuses_nesting_deeper_than_max_depth(reader: str, depth: int) -> None:
+    """Deeper nesting is a ValueError, whichever reader ran: `json` raised RecursionError beyond
+    about 1,000 levels (a 500), and canonical_json did for what orjson read but could not write
+    (255 to 1,024 levels)."""
+    for text in ("[" * depth + READERS[reader] + "]" * depth, '{"k":' * depth + READERS[reader] + "}" * depth):
+        with pytest.raises(ValueError, match=f"^arrays and objects nest deeper than {MAX_DEPTH} levels$"):
+            parse_json(text.encode())
