@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import abort, g, jsonify, request
 
-from xapi import ActivityRef, vocab
+from xapi import ActivityRef, parse_json, vocab
 from xapi.segments import to_decimal
 
 from ..models import Activity
@@ -32,25 +32,39 @@ class EventError(ValueError):
     pass
 
 
+def _decimal(value: Any) -> Decimal | None:
+    """A JSON number as Decimal; None for anything else (the player sends numbers, never text)."""
+    return to_decimal(value) if type(value) in (int, float) else None
+
+
 def _number(event: dict[str, Any], name: str, maximum: Decimal) -> Decimal:
-    value = to_decimal(event.get(name))
+    value = _decimal(event.get(name))
     if value is None or value < 0 or value > maximum:
         raise EventError(f"{name}: must be a number between 0 and {maximum}")
     return value
 
 
+def _ident(event: dict[str, Any], name: str) -> str:
+    value = event.get(name)
+    if type(value) is not str or not KEY_RE.fullmatch(value):
+        raise EventError(f"{name}: 8–64 letters, digits or dashes")
+    return value
+
+
 def parse_event(event: Any, length: Decimal) -> tuple[str, str, dict[str, Any]]:
-    """(verb, key, statement data) of one player event, or EventError naming the field."""
-    if not isinstance(event, dict) or event.get("verb") not in VIDEO_VERBS:
+    """(verb, key, statement data) of one player event, or EventError naming the field. Each field's
+    type is checked before it is used: a list where the verb goes was a TypeError (a 500)."""
+    if not isinstance(event, dict) or type(event.get("verb")) is not str or event["verb"] not in VIDEO_VERBS:
         raise EventError("verb: one of " + ", ".join(sorted(VIDEO_VERBS)))
-    key, session_id = str(event.get("key", "")), str(event.get("session_id", ""))
-    if not KEY_RE.match(key) or not KEY_RE.match(session_id):
-        raise EventError("key/session_id: 8–64 letters, digits or dashes")
+    key, session_id = _ident(event, "key"), _ident(event, "session_id")
+    pairs = event.get("segments", [])
+    if type(pairs) is not list:
+        raise EventError("segments: a list of [start, end] pairs")
     segments = []
-    for pair in event.get("segments") or []:
+    for pair in pairs:
         if not (isinstance(pair, list) and len(pair) == 2):
             raise EventError("segments: a list of [start, end] pairs")
-        start, end = to_decimal(pair[0]), to_decimal(pair[1])
+        start, end = _decimal(pair[0]), _decimal(pair[1])
         # One second of slack: a browser's media length can differ slightly from the host's.
         if start is None or end is None or not 0 <= start < end <= length + 1:
             raise EventError("segments: each [start, end] within the video")
@@ -75,7 +89,11 @@ def video_events(workshop_id: int, activity_id: int) -> Any:
     item: Activity = activity_or_404(workshop_id, activity_id)
     if item.kind != "video" or not item.video_seconds:
         abort(400, description="activity: not a video")
-    events = request.get_json(silent=True)
+    # parse_json, not request.get_json: that raised RecursionError (a 500) on deeply nested arrays.
+    try:
+        events = parse_json(request.get_data()) if request.is_json else None
+    except ValueError as exc:
+        abort(400, description=f"body: a JSON list of 1 to {MAX_EVENTS} events ({exc})")
     if not isinstance(events, list) or not 0 < len(events) <= MAX_EVENTS:
         abort(400, description=f"body: a JSON list of 1 to {MAX_EVENTS} events")
     length = Decimal(item.video_seconds)
