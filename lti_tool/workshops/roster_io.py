@@ -110,20 +110,22 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
 def _xlsx_rows(data: bytes) -> list[list[Any]]:
     from openpyxl import load_workbook
 
+    # Read-only openpyxl parses the sheet lazily, while iter_rows runs: a damaged cell (text in a
+    # numeric cell, a shared-string index out of range) raises there, not in load_workbook.
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises zipfile, KeyError and its own errors for broken files
-        raise RosterFileError(["无法读取 XLSX 文件 / the XLSX file cannot be read"]) from None
-    try:
-        sheet = book.worksheets[0]
-        rows = []
-        for values in sheet.iter_rows(values_only=True):
-            rows.append(list(values))
-            if len(rows) > MAX_ROWS + 10:
-                break
-        return rows
-    finally:
-        book.close()
+        try:
+            rows = []
+            for values in book.worksheets[0].iter_rows(values_only=True):
+                rows.append(list(values))
+                if len(rows) > MAX_ROWS + 10:
+                    break
+            return rows
+        finally:
+            book.close()
+    except Exception:  # openpyxl raises zipfile, KeyError, ValueError, IndexError and its own errors
+        raise RosterFileError(["无法读取 XLSX 文件：文件已损坏或不是有效的工作簿 / the XLSX file cannot be read: "
+                               "it is damaged or not a valid workbook"]) from None
 
 
 def read_table(data: bytes, filename: str = "", max_bytes: int = MAX_BYTES) -> Table:
@@ -285,6 +287,9 @@ def plan_import(table: Table, people: Sequence[Person], classes: Iterable[str], 
     for row, values in table.rows:
         row_errors = [cell_error(row, col, f"超过 {LIMITS[col]} 个字符", f"longer than {LIMITS[col]} characters")
                       for col, text in values.items() if len(text) > LIMITS[col]]
+        # PostgreSQL's text cannot hold NUL (a 500 there, stored on SQLite); a CSV cell can.
+        row_errors += [cell_error(row, col, "不能含有空字符 (U+0000)", "must not contain the NUL character (U+0000)")
+                       for col, text in values.items() if "\x00" in text]
         if row_errors:
             errors.extend(row_errors)
             continue
