@@ -8,6 +8,8 @@ Stable public API (the web app calls only these):
     load_policy(spec: str | Path | Mapping | Policy) -> Policy
         A preset name ("zhucheng-remote"), a YAML/JSON file, or a parsed mapping. Raises
         PolicyError whose `.errors` are "path: message" lines.
+    read_document(text, suffix=".yaml") -> Any        # a policy text as data (floats as Decimals);
+        raises DocumentError (a PolicyError) with its `problem` and `line`
     list_presets() -> list[PresetInfo]                 # name, description, source
     parse_record(data: Mapping) -> LearnerRecord       # raises RecordError(field, message)
     check_record(policy, record) -> list[RecordError]  # unknown keys, scores above max
@@ -28,7 +30,7 @@ from .engine import check_record, compute, evaluate
 from .explain import explain
 from .notes import Note
 from .policy import Policy
-from .presets import PresetInfo, UnknownPreset, list_presets, load_policy
+from .presets import DocumentError, PresetInfo, UnknownPreset, list_presets, load_policy, read_document
 from .records import LearnerRecord, RecordError, parse_record
 from .results import ComponentResult, LearnerResult, result_to_json
 from .schema import PolicyError
@@ -39,6 +41,7 @@ from .whatif import Need, Standing, WhatIf, standings_suffice, what_if, what_if_
 __all__ = [
     "SCORERS",
     "ComponentResult",
+    "DocumentError",
     "LearnerRecord",
     "LearnerResult",
     "Need",
@@ -58,6 +61,7 @@ __all__ = [
     "list_presets",
     "load_policy",
     "parse_record",
+    "read_document",
     "result_to_json",
     "standings_suffice",
     "tutor_results",

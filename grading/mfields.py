@@ -9,11 +9,14 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
-from .numbers import NotANumber, parse_share, to_decimal
+from .numbers import NotANumber, parse_share, policy_number, to_decimal
 
 
 class Exact(fields.Field[Decimal]):
-    """A finite Decimal from an int, Decimal or numeric string; floats are refused, never guessed."""
+    """A finite Decimal from an int, Decimal or numeric string; floats are refused, never guessed.
+
+    Bounded in size and places (numbers.POLICY_LIMIT) so the engine can always compute with it.
+    """
 
     def __init__(self, *, minimum: Decimal | None = Decimal(0), **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -24,11 +27,11 @@ class Exact(fields.Field[Decimal]):
     ) -> Decimal:
         try:
             number = to_decimal(value)
+            if self.minimum is not None and number < self.minimum:
+                raise NotANumber(f"must be at least {self.minimum}, got {number}")
+            return policy_number(number)
         except NotANumber as exc:
             raise ValidationError(str(exc)) from None
-        if self.minimum is not None and number < self.minimum:
-            raise ValidationError(f"must be at least {self.minimum}, got {number}")
-        return number
 
 
 class Share(fields.Field[Fraction]):
@@ -51,8 +54,8 @@ class Percent(fields.Field[Fraction]):
     ) -> Fraction:
         try:
             number = to_decimal(value)
+            if not 0 <= number <= 100:
+                raise NotANumber(f"a percentage must lie between 0 and 100, got {number}")
+            return Fraction(policy_number(number)) / 100
         except NotANumber as exc:
             raise ValidationError(str(exc)) from None
-        if not 0 <= number <= 100:
-            raise ValidationError(f"a percentage must lie between 0 and 100, got {number}")
-        return Fraction(number) / 100

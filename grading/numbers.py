@@ -16,6 +16,17 @@ ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 
 
+# The largest and the finest exact number a policy may hold (weights, maxima, pass marks, band
+# minimums, hours, points, caps, shares). Grades are out of 100 and a scheme's hours in the
+# hundreds, so a million is far past any real value; six places is the finest `precision` a policy
+# may show. Within both a value has at most 13 significant digits, so CONTEXT's 50 keep
+# weight × score / max exact to the shown places, and rounding a total to `precision` places never
+# needs more digits than CONTEXT has (a max of 1E+60 at 2 places needed 63: InvalidOperation on
+# every grade page). Bounding the policy bounds every number the engine derives from it.
+POLICY_LIMIT = Decimal(1_000_000)
+POLICY_PLACES = 6
+
+
 class NotANumber(ValueError):
     """A value that is not an exact finite number (floats are refused on purpose)."""
 
@@ -82,15 +93,33 @@ def plain(value: Decimal) -> str:
     return text
 
 
+def policy_number(value: Decimal) -> Decimal:
+    """`value` when a policy may hold it (see POLICY_LIMIT), else NotANumber naming the bound."""
+    if value.copy_abs() > POLICY_LIMIT:  # copy_abs: exact, where abs() overflows at 1E+999999
+        raise NotANumber(f"must be at most {plain(POLICY_LIMIT)} in size, got {value}")
+    # Exact comparison: 60.000000000 passes, 0.1234567 does not (the size check keeps it cheap).
+    if value != value.quantize(quantum(POLICY_PLACES), context=CONTEXT):
+        raise NotANumber(f"must have at most {POLICY_PLACES} decimal places, got {value}")
+    return value
+
+
 def parse_share(value: object) -> Fraction:
-    """A share such as "1/3", "25%" or a Decimal 0.25, as an exact Fraction in [0, 1]."""
+    """A policy's share such as "1/3", "25%" or a Decimal 0.25, as an exact Fraction in [0, 1].
+
+    Each part is bounded before it becomes a Fraction: "1E+99999999/1E+99999999" would otherwise
+    build two integers of a hundred million digits.
+    """
+
+    def part(text: object) -> Fraction:
+        return Fraction(policy_number(to_decimal(text)))
+
     if isinstance(value, str) and "/" in value:
         num, _, den = value.partition("/")
-        share = Fraction(to_decimal(num)) / Fraction(to_decimal(den))
+        share = part(num) / part(den)
     elif isinstance(value, str) and value.strip().endswith("%"):
-        share = Fraction(to_decimal(value.strip()[:-1])) / 100
+        share = part(value.strip()[:-1]) / 100
     else:
-        share = Fraction(to_decimal(value))
+        share = part(value)
     if not 0 <= share <= 1:
         raise NotANumber("a share must lie between 0 and 1")
     return share

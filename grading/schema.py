@@ -30,6 +30,14 @@ from .sources import SCORERS
 
 SCOPES = ["all", "workshop", "school", "class", "group"]
 
+# A real policy nests its components three or four deep: about a dozen levels of mappings and lists.
+# Validation recurses once per level, so a deeper document (3,000 `[`) would hit Python's recursion
+# limit; the YAML reader refuses the same depth before it recurses itself (presets.DecimalLoader).
+MAX_NESTING = 32
+# A YAML alias is validated again at every use, so aliases of aliases can make a 64 KB text stand
+# for billions of values; a real policy has a few hundred.
+MAX_VALUES = 10_000
+
 
 class PolicyError(ValueError):
     """An invalid policy; `errors` lists "path: message" lines."""
@@ -39,18 +47,19 @@ class PolicyError(ValueError):
         self.errors = errors
 
 
+def _join(path: str, key: Any) -> str:
+    """The path of `key` under `path`: components[1].weight."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
+
+
 def flatten(messages: Any, path: str = "") -> list[str]:
     """marshmallow's nested error dict → ["components[1].weight: …", …]."""
     if isinstance(messages, Mapping):
         out: list[str] = []
         for key, value in messages.items():
-            if key == "_schema":
-                sub = path
-            elif isinstance(key, int):
-                sub = f"{path}[{key}]"
-            else:
-                sub = f"{path}.{key}" if path else str(key)
-            out += flatten(value, sub)
+            out += flatten(value, path if key == "_schema" else _join(path, key))
         return out
     if isinstance(messages, list | tuple):
         out = []
@@ -311,10 +320,40 @@ def _paths(components: list[Component] | tuple[Component, ...], prefix: str) -> 
     return out
 
 
+def _shape_error(document: Any) -> str | None:
+    """Why the document cannot be validated at all ("path: problem"), or None: it contains itself
+    (a YAML alias inside its own anchor), is nested deeper than MAX_NESTING or, aliases expanded,
+    holds more than MAX_VALUES values. It stops at the first problem, after at most MAX_VALUES values."""
+    seen = 0
+
+    def walk(value: Any, path: str, inside: tuple[int, ...]) -> str | None:
+        nonlocal seen
+        seen += 1
+        if seen > MAX_VALUES:
+            return f"(policy): more than {MAX_VALUES} values once its aliases are expanded"
+        if not isinstance(value, Mapping | list | tuple):
+            return None
+        if id(value) in inside:
+            return f"{path}: refers to itself (an alias inside its own anchor)"
+        if len(inside) >= MAX_NESTING:
+            return f"{path}: nested more than {MAX_NESTING} levels deep"
+        items = value.items() if isinstance(value, Mapping) else enumerate(value)
+        for key, item in items:
+            error = walk(item, _join(path, key), (*inside, id(value)))
+            if error is not None:
+                return error
+        return None
+
+    return walk(document, "", ())
+
+
 def policy_from_mapping(document: Mapping[str, Any]) -> Policy:
     """Validate a policy document; raise PolicyError listing every problem with its path."""
     if not isinstance(document, Mapping):
         raise PolicyError(["(policy): expected a mapping at the top of the document"])
+    shape = _shape_error(document)
+    if shape is not None:
+        raise PolicyError([shape])
     try:
         policy: Policy = PolicySchema().load(document)
     except ValidationError as exc:

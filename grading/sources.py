@@ -110,13 +110,18 @@ class AssignmentOptions:
     item_max: Decimal = Decimal(100)
 
 
+MAX_ASSIGNMENTS = 1000
+
+
 class AssignmentSchema(_Options):
     key = fields.String(required=True, validate=validate.Length(min=1))
     aggregate = fields.String(
         load_default="average", validate=validate.OneOf(["average", "best", "drop_lowest"])
     )
-    n = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
-    min_count = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+    # A record is padded with zeros up to these counts on every computation: a workshop has a few
+    # dozen assignments, and a billion would take the grade pages down building the padding.
+    n = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=MAX_ASSIGNMENTS))
+    min_count = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=MAX_ASSIGNMENTS))
     item_max = Exact(load_default=Decimal(100), minimum=Decimal("0.01"))
 
     @validates_schema

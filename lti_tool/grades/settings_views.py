@@ -10,7 +10,7 @@ import yaml
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from grading import PolicyError, load_policy
+from grading import DocumentError, PolicyError, load_policy, read_document
 from grading.presets import PRESET_DIR
 
 from ..extensions import db
@@ -80,11 +80,12 @@ def _save_policy(overrides: dict[str, Any], text: str, workshop_preset: str | No
     if len(text.encode("utf-8")) > MAX_POLICY_BYTES:
         return [f"policy: 超过 {MAX_POLICY_BYTES // 1024} KB / too large"]
     try:
-        document = yaml.safe_load(text) if text.strip() else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (第 {mark.line + 1} 行 / line {mark.line + 1})" if mark is not None else ""
-        return [f"policy: YAML 无法解析{where} / cannot be parsed"]
+        # Read as the preset files are (floats as Decimals, a band's `on:` a key, not True); a text
+        # it cannot read (the date 2026-13-45, nesting too deep to validate) is an error on its line.
+        document = read_document(text) if text.strip() else None
+    except DocumentError as exc:
+        where = f" (第 {exc.line} 行 / line {exc.line})" if exc.line is not None else ""
+        return [f"policy: YAML 无法解析{where} / cannot be parsed: {exc.problem}"]
     if not isinstance(document, dict):
         return ["policy: 需要一个 YAML/JSON 对象 / must be a mapping"]
     try:

@@ -128,3 +128,89 @@ def test_json_and_yaml_files_load_decimals_exactly(tmp_path: Path) -> None:
     yaml_path = tmp_path / "p.yaml"
     yaml_path.write_text("name: y\ncomponents:\n  - {key: a, weight: 33.3}\n  - {key: b, weight: 66.7}\n")
     assert str(load_policy(yaml_path).components[1].weight) == "66.7"
+
+
+def hours_source(**options: Any) -> dict[str, Any]:
+    return {"type": "hours", "key": "study", "required": 16, **options}
+
+
+@pytest.mark.parametrize(
+    ("extra", "error"),
+    [
+        # Each took the grade pages down once saved (InvalidOperation rounding to 50 digits, Overflow).
+        (
+            {"components": [{"key": "a", "weight": 100, "max": "1E+60"}]},
+            "components[0].max: must be at most 1000000 in size, got 1E+60",
+        ),
+        (
+            {"precision": 6, "components": [{"key": "a", "weight": 100, "max": "1E+45"}]},
+            "components[0].max: must be at most 1000000 in size, got 1E+45",
+        ),
+        (
+            {"components": [{"key": "a", "weight": 100, "max": "1E+999999"}]},
+            "components[0].max: must be at most 1000000 in size, got 1E+999999",
+        ),
+        ({"pass_mark": "1E+60"}, "pass_mark: must be at most 1000000 in size, got 1E+60"),
+        # Places past the finest precision, in every kind of exact number a policy holds.
+        (
+            {"components": [{"key": "a", "weight": 100, "max": "20.0000001"}]},
+            "components[0].max: must have at most 6 decimal places, got 20.0000001",
+        ),
+        (
+            {"bands": {"table": [{"name": "A", "min": "1E-999999999"}, {"name": "B", "min": 0}]}},
+            "bands.table[0].min: must have at most 6 decimal places, got 1E-999999999",
+        ),
+        (
+            {"components": [{"key": "a", "weight": 100, "source": hours_source(required="1E+7")}]},
+            "components[0].source.required: must be at most 1000000 in size, got 1E+7",
+        ),
+        (
+            {"components": [{"key": "a", "weight": 100,
+                             "source": {"type": "counts", "items": [{"kind": "post", "points": "1E+60"}]}}]},
+            "components[0].source.items[0].points: must be at most 1000000 in size, got 1E+60",
+        ),
+        (
+            {"credits": {"hours_per_credit": "2000000"}},
+            "credits.hours_per_credit: must be at most 1000000 in size, got 2000000",
+        ),
+        (
+            {"share_caps": [{"band": "优秀", "share": "25.00000001"}]},
+            "share_caps[0].share: must have at most 6 decimal places, got 25.00000001",
+        ),
+        # A share's parts are bounded before they become Fractions (this one would build integers
+        # of a hundred million digits).
+        (
+            {"attendance": {"course": "1E+99999999/1E+99999999"}},
+            "attendance.course: not a share between 0 and 1: '1E+99999999/1E+99999999' "
+            "(must be at most 1000000 in size, got 1E+99999999)",
+        ),
+        # Counts the engine pads each record up to.
+        (
+            {"components": [{"key": "a", "weight": 100,
+                             "source": {"type": "assignments", "key": "a", "min_count": 10**9}}]},
+            "components[0].source.min_count: Must be greater than or equal to 0 and less than or equal to 1000.",
+        ),
+        ({"precision": 7}, "precision: Must be greater than or equal to 0 and less than or equal to 6."),
+    ],
+)
+def test_numbers_the_engine_cannot_compute_with_are_refused(extra: dict[str, Any], error: str) -> None:
+    """Every exact number of a policy lies within ±1,000,000 and has at most 6 decimal places
+    (numbers.POLICY_LIMIT), `precision` at most 6: the error names the field."""
+    assert errors_of(simple(**extra)) == [error]
+
+
+def test_numbers_at_the_bounds_load_and_compute() -> None:
+    """The largest and finest values allowed, at the finest precision, compute without a context
+    error: rounding 1,000,000 at 6 places needs 13 of the engine's 50 digits."""
+    from grading import compute, parse_record
+
+    policy = load_policy(simple(
+        precision=6, pass_mark="99.999999",
+        components=[{"key": "a", "weight": "33.333333", "max": 1_000_000, "pass_mark": "999999.999999"},
+                    {"key": "b", "weight": "66.666667", "max": "0.01"}],
+        bands={"table": [{"name": "A", "min": "1000000"}, {"name": "B", "min": 0}]},
+    ))
+    (result,) = compute(policy, [parse_record({"learner": "L1", "scores": {"a": "999999.999999", "b": "0.01"}})])
+    # 33.333333 × 0.999999999999 + 66.666667 = 99.99999999999966… → 100.000000 at 6 places.
+    assert (f"{result.total:f}", result.band, result.passed) == ("100.000000", "B", True)
+    assert load_policy(simple(pass_mark="60.000000000")).pass_mark == 60  # trailing zeros are no places
