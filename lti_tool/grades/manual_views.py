@@ -12,6 +12,8 @@ from flask import abort, flash, g, redirect, render_template, request, session, 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from grading import PolicyError
+
 from ..extensions import db
 from ..models import ManualScore, WorkshopClass, WorkshopMember
 from ..params import small_int
@@ -26,7 +28,7 @@ from .views import PAGE_SIZE, page_window, visible_query
 def manual_slots(workshop: Any) -> list[Any]:
     try:
         policy = workshop_policy(workshop)
-    except NoPolicy:
+    except (NoPolicy, PolicyError):  # a stored scheme that no longer loads: the grade table says why
         return []
     mapping = mapping_for(policy, feed_choices(workshop))
     return [s for s in policy_slots(policy) if s.kind == "scores" and mapping[s.name] == "manual"]

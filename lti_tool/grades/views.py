@@ -10,7 +10,7 @@ from flask import Response, abort, g, render_template, request, session
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from grading import explain, result_to_json
+from grading import PolicyError, explain, result_to_json
 
 from ..extensions import db
 from ..models import GradeResult, StudyGroup, WorkshopClass, WorkshopMember
@@ -118,7 +118,7 @@ def _explanation_page(viewer: Viewer, member: WorkshopMember) -> Any:
     if row is not None:
         try:
             policy = workshop_policy(workshop)
-        except NoPolicy:
+        except (NoPolicy, PolicyError):  # a stored scheme that no longer loads: the stored row is shown
             policy = None
         if policy is not None:
             own = own_grade(workshop, policy, member)

@@ -106,11 +106,13 @@ def _page(viewer: Viewer, member: WorkshopMember) -> Any:
 
 def _grade(wf: WorkshopFacts, member: WorkshopMember) -> Any:
     """The engine's result for this learner and what they still need, or None without a scheme."""
+    from grading import PolicyError
+
     from ..grades.service import NoPolicy, workshop_policy
     from ..grades.what_if_view import what_if_for
 
     try:
         policy = workshop_policy(wf.workshop)
-    except NoPolicy:
+    except (NoPolicy, PolicyError):  # a stored scheme that no longer loads: the host's grade table says why
         return None
     return what_if_for(wf.workshop, policy, member, wf)
