@@ -95,3 +95,25 @@ def test_a_more_cursor_nested_too_deeply_is_a_400(app: Any, headers: dict[str, s
     r = app.test_client().get(f"/xapi/statements?more={token}", headers=headers)
     assert r.status_code == 400
     assert r.get_json()["message"] == "more: not a cursor this server issued"
+
+
+@pytest.mark.parametrize(("size", "read"), [(17 * 1024 * 1024, True), (40 * 1024 * 1024, False)])
+def test_a_body_over_the_limit_is_read_before_the_413_when_a_proxy_could_send_it(
+        app: Any, headers: dict[str, str], size: int, read: bool) -> None:
+    """Nginx sends up to 22 MiB whole; a 413 answered with that still unread could be lost to a
+    reset (a 502). Up to DRAIN_LIMIT the body is read first; beyond, it is left unread."""
+    import io
+
+    from werkzeug.test import EnvironBuilder
+
+    from lti_tool.statements.api import DRAIN_LIMIT
+
+    assert (size <= DRAIN_LIMIT) is read
+    body = io.BytesIO(b"[" + b" " * (size - 2) + b"]")
+    environ = EnvironBuilder(path="/xapi/statements", method="POST", headers=headers, input_stream=body,
+                             content_length=size).get_environ()
+    status: list[str] = []
+    answer = b"".join(app.wsgi_app(environ, lambda s, h, e=None: status.append(s)))
+    assert status == ["413 REQUEST ENTITY TOO LARGE"]
+    assert json.loads(answer)["message"] == "request body larger than 16777216 bytes"
+    assert body.tell() == (size if read else 0)
