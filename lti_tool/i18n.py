@@ -17,9 +17,10 @@ CATALOG_DIR = Path(__file__).resolve().parent / "translations"
 LANGUAGES = ("zh", "en")
 
 
-def normalise_locale(value: str | None) -> str:
-    """Map LMS locales (Moodle 'zh_cn', Open edX 'en-US', 'zh-Hans') to 'zh' or 'en'."""
-    if value and value.lower().replace("_", "-").startswith("en"):
+def normalise_locale(value: object) -> str:
+    """Map LMS locales (Moodle 'zh_cn', Open edX 'en-US', 'zh-Hans') to 'zh' or 'en'; anything that
+    is not a string (a locale claim is platform data) means the default, Chinese."""
+    if isinstance(value, str) and value.lower().replace("_", "-").startswith("en"):
         return "en"
     return "zh"
 

@@ -72,7 +72,13 @@ class LtiError(Exception):
     def message(self, lang: str) -> str:
         _, zh, en = MESSAGES[self.code]
         template = en if lang.startswith("en") else zh
-        return template.format(detail=self.detail)
+        return template.format(detail=_showable(self.detail))
 
     def __str__(self) -> str:
         return f"{self.code}: {self.detail}"
+
+
+def _showable(detail: str) -> str:
+    """The detail as a page can hold it: a lone surrogate from a token cannot be encoded as UTF-8
+    and would turn the refusal into a 500, and a NUL has no place in HTML."""
+    return detail.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")

@@ -15,6 +15,7 @@ from jwt.algorithms import RSAAlgorithm
 from pylti1p3.contrib.flask import FlaskMessageLaunch
 from pylti1p3.exception import LtiException, OIDCException
 
+from .claims import check_claims, check_envelope
 from .errors import LtiError
 from .jwks import PlatformKeys
 
@@ -34,8 +35,12 @@ class StrictMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
         try:
             self._run(self.validate_state, "bad_state")
             self._run(self.validate_jwt_format, "bad_token")
+            # Shapes first: iss/aud/kid reach the database and the error page before the
+            # signature is known, and every other claim reaches them right after it.
+            check_envelope(self._jwt.get("header"), self._jwt.get("body"))
             self._run(self.validate_registration, "unknown_platform")
             self.validate_jwt_signature()
+            check_claims(self._jwt["body"])
             self._validate_required_claims()
             self._run(self.validate_nonce, "replayed_nonce")
             self._run(self.validate_deployment, "unknown_deployment")
@@ -110,6 +115,9 @@ class StrictMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
             raise LtiError("missing_claim", exc.claim) from None
         except jwt.ImmatureSignatureError:
             raise LtiError("bad_claim", "iat is in the future") from None
+        except jwt.exceptions.InvalidSubjectError:
+            # PyJWT checks sub's type only once the signature holds: a bad claim, not a bad signature.
+            raise LtiError("bad_claim", "sub must be a string") from None
         except jwt.InvalidTokenError as exc:
             raise LtiError("bad_signature", type(exc).__name__) from None
         body = self._jwt["body"]
