@@ -45,9 +45,13 @@ def release_memory() -> bool:
     return True
 
 
+def took_long(started: float) -> bool:
+    """Whether what began at `started` (time.perf_counter()) took SLOW_SECONDS or more."""
+    return time.perf_counter() - started >= SLOW_SECONDS
+
+
 def release_if_slow(started: float) -> None:
-    """`release_memory` when what began at `started` (time.perf_counter()) took SLOW_SECONDS or more."""
-    if time.perf_counter() - started >= SLOW_SECONDS:
+    if took_long(started):
         release_memory()
 
 
@@ -59,7 +63,7 @@ def init_memory_release(app: Flask) -> None:
     @app.after_request
     def _release_after_slow(response: Response) -> Response:
         started = g.get("memory_clock")
-        if started is not None and time.perf_counter() - started >= SLOW_SECONDS:
+        if started is not None and took_long(started):
             # Called by the server once the body is sent and the request's session is gone.
             response.call_on_close(release_memory)
         return response

@@ -31,7 +31,7 @@ DEEP_LINKING = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settin
 KID_MAX = 255
 
 
-def _length(column: Any) -> int:
+def column_length(column: Any) -> int:
     """The declared length of a String column, so the limits follow the models."""
     return int(column.property.columns[0].type.length)
 
@@ -41,17 +41,25 @@ def _bad(name: str, rule: str, code: str = "bad_claim") -> LtiError:
     return LtiError(code, f"{name} {rule}")
 
 
-def _text(value: Any, name: str, max_len: int | None = None, code: str = "bad_claim") -> None:
+def text_problem(value: Any, max_len: int | None = None) -> str | None:
+    """What keeps `value` from being stored as sent (launch claims, registration documents), or None."""
     if not isinstance(value, str):
-        raise _bad(name, "must be a string", code)
+        return "must be a string"
     if "\x00" in value:
-        raise _bad(name, "contains a NUL character", code)
+        return "contains a NUL character"
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise _bad(name, "contains an invalid character (lone surrogate)", code) from None
+        return "contains an invalid character (lone surrogate)"
     if max_len is not None and len(value) > max_len:
-        raise _bad(name, f"is longer than {max_len} characters", code)
+        return f"is longer than {max_len} characters"
+    return None
+
+
+def _text(value: Any, name: str, max_len: int | None = None, code: str = "bad_claim") -> None:
+    problem = text_problem(value, max_len)
+    if problem is not None:
+        raise _bad(name, problem, code)
 
 
 def _optional_text(container: Mapping[str, object], key: str, name: str, max_len: int | None = None) -> None:
@@ -88,9 +96,9 @@ def check_envelope(header: Any, body: Any) -> None:
         raise LtiError("bad_token", "the JWT payload is not a JSON object")
     if header.get("kid") is not None:
         _text(header["kid"], "kid (JWT header)", KID_MAX, code="bad_token")
-    _optional_text(body, "iss", "iss", _length(Platform.issuer))
+    _optional_text(body, "iss", "iss", column_length(Platform.issuer))
     aud = body.get("aud")
-    client_id_max = _length(Platform.client_id)
+    client_id_max = column_length(Platform.client_id)
     if isinstance(aud, list):
         for item in aud:
             _text(item, "aud[]", client_id_max)
@@ -100,25 +108,25 @@ def check_envelope(header: Any, body: Any) -> None:
 
 def check_claims(body: Mapping[str, object]) -> None:
     """After the signature, before the nonce and deployment lookups: every claim the tool reads."""
-    _optional_text(body, "sub", "sub", _length(User.sub))
+    _optional_text(body, "sub", "sub", column_length(User.sub))
     # The nonce becomes a key of `lti_state` ("lti1p3-nonce-<nonce>"); ours are far shorter.
-    _optional_text(body, "nonce", "nonce", _length(LtiStateEntry.key) - len("lti1p3-nonce-"))
+    _optional_text(body, "nonce", "nonce", column_length(LtiStateEntry.key) - len("lti1p3-nonce-"))
     for key in ("name", "given_name", "family_name", "email", "locale"):
         _optional_text(body, key, key)
     _optional_text(body, CLAIM + "message_type", "message_type")
     _optional_text(
         body, CLAIM + "deployment_id", "deployment_id",
-        min(_length(Deployment.deployment_id), _length(Course.deployment_id)),
+        min(column_length(Deployment.deployment_id), column_length(Course.deployment_id)),
     )
     _optional_text_list(body, CLAIM + "roles", "roles")
 
     context = _optional_object(body, CLAIM + "context", "context")
-    _optional_text(context, "id", "context.id", _length(Course.context_id))
+    _optional_text(context, "id", "context.id", column_length(Course.context_id))
     _optional_text(context, "title", "context.title")
     _optional_text(context, "label", "context.label")
 
     link = _optional_object(body, CLAIM + "resource_link", "resource_link")
-    _optional_text(link, "id", "resource_link.id", _length(ResourceLink.resource_link_id))
+    _optional_text(link, "id", "resource_link.id", column_length(ResourceLink.resource_link_id))
     _optional_text(link, "title", "resource_link.title")
 
     presentation = _optional_object(body, CLAIM + "launch_presentation", "launch_presentation")
@@ -135,12 +143,12 @@ def check_claims(body: Mapping[str, object]) -> None:
 
     ags = _optional_object(body, AGS, "lti-ags endpoint")
     _optional_text_list(ags, "scope", "lti-ags endpoint.scope")
-    _optional_text(ags, "lineitems", "lti-ags endpoint.lineitems", _length(Course.ags_lineitems_url))
-    _optional_text(ags, "lineitem", "lti-ags endpoint.lineitem", _length(ResourceLink.ags_lineitem_url))
+    _optional_text(ags, "lineitems", "lti-ags endpoint.lineitems", column_length(Course.ags_lineitems_url))
+    _optional_text(ags, "lineitem", "lti-ags endpoint.lineitem", column_length(ResourceLink.ags_lineitem_url))
 
     nrps = _optional_object(body, NRPS, "namesroleservice")
     _optional_text(
-        nrps, "context_memberships_url", "namesroleservice.context_memberships_url", _length(Course.nrps_url)
+        nrps, "context_memberships_url", "namesroleservice.context_memberships_url", column_length(Course.nrps_url)
     )
 
     settings = _optional_object(body, DEEP_LINKING, "deep_linking_settings")

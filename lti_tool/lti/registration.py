@@ -21,6 +21,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..i18n import current_lang
 from ..models import Deployment, Platform
+from .claims import column_length, text_problem
 from .errors import LtiError
 
 bp = Blueprint("registration", __name__)
@@ -126,30 +127,16 @@ def _kind(value: Any) -> str:
     return "a string"
 
 
-def _column_length(column: Any) -> int:
-    """The declared length of a model column, so these checks follow the models and their migrations."""
-    return int(column.property.columns[0].type.length)
-
-
 def _text(where: str, field: str, value: Any, limit: int | None) -> str:
-    """A non-empty string we can store as sent, or a refusal naming `field`.
-
-    PostgreSQL rejects NUL in text and neither database can encode a lone surrogate (JSON allows
-    both), and PostgreSQL rejects what is longer than the column where SQLite keeps it: refused here,
-    on both databases, before anything is stored. Identifiers and URLs are never clipped: a clipped
-    one would silently fail to match at launch.
-    """
+    """A non-empty string we can store as sent, or a refusal naming `field`: the launch's own rules
+    (claims.text_problem: no NUL, no lone surrogate, within its column). Identifiers and URLs are
+    never clipped: a clipped one would silently fail to match at launch."""
     if not isinstance(value, str) or not value:
         shown = "an empty string" if value == "" else _kind(value)
         raise LtiError("registration_failed", f"{where}: {field} must be a non-empty string, not {shown}")
-    if "\x00" in value:
-        raise LtiError("registration_failed", f"{where}: {field} contains a NUL character")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise LtiError("registration_failed", f"{where}: {field} is not valid Unicode (lone surrogate)") from None
-    if limit is not None and len(value) > limit:
-        raise LtiError("registration_failed", f"{where}: {field} is {len(value)} characters long, at most {limit} fit")
+    problem = text_problem(value, limit)
+    if problem is not None:
+        raise LtiError("registration_failed", f"{where}: {field} {problem}")
     return value
 
 
@@ -192,7 +179,7 @@ class PlatformFacts:
 def _platform_facts(conf: dict[str, Any], config_url: str) -> PlatformFacts:
     where = "openid configuration"
     # An http(s) URL with a host: a bare "https:" would otherwise prefix-match any configuration URL.
-    issuer = _url(where, "issuer", conf.get("issuer"), _column_length(Platform.issuer))
+    issuer = _url(where, "issuer", conf.get("issuer"), column_length(Platform.issuer))
     # LTI-DR 3.5.1: the configuration must come from under the issuer it names.
     if not config_url.startswith(issuer.rstrip("/") + "/"):
         raise LtiError("registration_failed", f"issuer {issuer!r} does not match {config_url}")
@@ -209,17 +196,17 @@ def _platform_facts(conf: dict[str, Any], config_url: str) -> PlatformFacts:
         issuer=issuer,
         # Not stored, but we POST our registration there: the same limit as the stored endpoints.
         registration_endpoint=_url(
-            where, "registration_endpoint", conf["registration_endpoint"], _column_length(Platform.auth_login_url)
+            where, "registration_endpoint", conf["registration_endpoint"], column_length(Platform.auth_login_url)
         ),
         authorization_endpoint=_url(
-            where, "authorization_endpoint", conf["authorization_endpoint"], _column_length(Platform.auth_login_url)
+            where, "authorization_endpoint", conf["authorization_endpoint"], column_length(Platform.auth_login_url)
         ),
-        token_endpoint=_url(where, "token_endpoint", conf["token_endpoint"], _column_length(Platform.auth_token_url)),
-        jwks_uri=_url(where, "jwks_uri", conf["jwks_uri"], _column_length(Platform.key_set_url)),
+        token_endpoint=_url(where, "token_endpoint", conf["token_endpoint"], column_length(Platform.auth_token_url)),
+        jwks_uri=_url(where, "jwks_uri", conf["jwks_uri"], column_length(Platform.key_set_url)),
         # The audience of our token requests (LTI-DR 3.4): any string, often but not always a URL.
         authorization_server=None
         if server in (None, "")
-        else _text(where, "authorization_server", server, _column_length(Platform.auth_audience)),
+        else _text(where, "authorization_server", server, column_length(Platform.auth_audience)),
         # A display name, so no length limit here: it is clipped to its column where it is used.
         product="other" if product is None else _text(PLATFORM_CONF, "product_family_code", product, None),
     )
@@ -236,14 +223,14 @@ def _registration_facts(answer: dict[str, Any]) -> tuple[str, str | None]:
     where = "registration response"
     if answer.get("client_id") in (None, ""):
         raise LtiError("registration_failed", "the platform answered without client_id")
-    client_id = _text(where, "client_id", answer["client_id"], _column_length(Platform.client_id))
+    client_id = _text(where, "client_id", answer["client_id"], column_length(Platform.client_id))
     tool_conf = answer.get(TOOL_CONF)
     if tool_conf is None:
         return client_id, None
     deployment_id = _object(where, TOOL_CONF, tool_conf).get("deployment_id")
     if deployment_id in (None, ""):
         return client_id, None
-    return client_id, _text(TOOL_CONF, "deployment_id", deployment_id, _column_length(Deployment.deployment_id))
+    return client_id, _text(TOOL_CONF, "deployment_id", deployment_id, column_length(Deployment.deployment_id))
 
 
 def _bearer(token: str | None) -> str | None:
@@ -283,7 +270,7 @@ def register() -> Any:
         select(Platform).where(Platform.issuer == facts.issuer, Platform.client_id == client_id)
     ).first()
     if platform is None:
-        name = f"{facts.product} {urlsplit(facts.issuer).netloc}"[: _column_length(Platform.name)]
+        name = f"{facts.product} {urlsplit(facts.issuer).netloc}"[: column_length(Platform.name)]
         platform = Platform(
             name=name,
             issuer=facts.issuer,

@@ -15,7 +15,7 @@ from ..grades.views import csv_response
 from ..models import WorkshopClass
 from ..params import small_int
 from ..workshops.access import Viewer, workshop_access
-from ..workshops.forms import FIRST_DAY, LAST_DAY
+from ..workshops.forms import DATE_ERROR, FIRST_DAY, LAST_DAY
 from ..workshops.registry import NavLink, register_nav
 from ..workshops.views import bp
 from .progress_report import build_report, wechat_text
@@ -39,7 +39,7 @@ def _date(name: str, default: date) -> date:
     except ValueError:
         abort(400, description=f"{name}: 日期格式应为 YYYY-MM-DD / expected a date YYYY-MM-DD, got {raw[:20]!r}")
     if not FIRST_DAY <= day <= LAST_DAY:  # at the calendar's ends the period's days cannot be counted
-        abort(400, description=f"{name}: 日期应在 2000 至 2100 年之间 / a date between 2000 and 2100")
+        abort(400, description=f"{name}: {DATE_ERROR}")
     return day
 
 

@@ -31,11 +31,11 @@ class Text(fields.String):
 # A workshop's dates fall in this century: a year typed as 0026 or 20266 is a typo, and at the
 # calendar's ends (0001-01-01, 9999-12-31) a China-time day cannot even be turned into UTC.
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
-_DATE_ERROR = "日期应在 2000 至 2100 年之间 / a date between 2000 and 2100"
+DATE_ERROR = "日期应在 2000 至 2100 年之间 / a date between 2000 and 2100"
 
 
 def plausible_date() -> validate.Range:
-    return validate.Range(min=FIRST_DAY, max=LAST_DAY, error=_DATE_ERROR)
+    return validate.Range(min=FIRST_DAY, max=LAST_DAY, error=DATE_ERROR)
 
 
 # Row ids are PostgreSQL `integer`; a larger number in a form was a 500 on both databases
@@ -93,7 +93,7 @@ class ActivityInput(Schema):
     max_score = fields.Decimal(load_default=Decimal(100), places=2, validate=validate.Range(min=1, max=1000))
     due_at = fields.NaiveDateTime(load_default=None, allow_none=True, format="iso", validate=validate.Range(
         min=datetime.combine(FIRST_DAY, datetime.min.time()), max=datetime.combine(LAST_DAY, datetime.max.time()),
-        error=_DATE_ERROR))
+        error=DATE_ERROR))
     # Discussion: each class talks apart (seed 004 方案4) unless the host opens it to everyone.
     per_class = fields.Boolean(load_default=True)
 
