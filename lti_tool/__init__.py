@@ -22,6 +22,7 @@ from .extensions import db, migrate
 from .i18n import current_lang, init_babel, t
 from .keys import KeyStore
 from .lti.jwks import PlatformKeys
+from .refused_body import drop_refused_body
 from .sessions import IframeSessionInterface
 
 
@@ -131,6 +132,8 @@ DATABASE_RETRY_AFTER_SECONDS = 30
 def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
+        if exc.code == 413:  # an upload over MAX_CONTENT_LENGTH: refused_body.py
+            drop_refused_body()
         if request.accept_mimetypes.best == "application/json" or request.path.startswith("/xapi"):
             return {"error": exc.name, "message": exc.description}, exc.code
         if exc.code == 413:

@@ -16,6 +16,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from xapi import parse_json
 
+from ..refused_body import drop_refused_body
 from .clients import authenticate
 from .query import QueryError, check_params, query_statements, statement_by_id
 from .store import StatementConflict, StatementRejected, store_statements
@@ -53,24 +54,9 @@ def _check_request() -> Response | None:
         return _error(400, f"X-Experience-API-Version header must be 1.0.x or 2.0.x, got {version!r}")
     limit = current_app.config.get("XAPI_MAX_BODY_BYTES", 16 * 1024 * 1024)
     if request.content_length is not None and request.content_length > limit:
-        _drop_body(request.content_length)
+        drop_refused_body()
         return _error(413, f"request body larger than {limit} bytes")
     return None
-
-
-# A refused body is read and dropped before the 413, up to this size: Nginx in front sends at most
-# its client_max_body_size (22 MiB, deploy/nginx-yanxiu.conf). Answered unread, the body waits for
-# gunicorn to read it once the connection is idle again, and a worker busy past the keep-alive
-# timeout closes the connection first, with the body unread: Nginx then got a reset and answered
-# 502 instead of the tool's 413 (once, in a CI run on a loaded machine). A larger body, from a client
-# with no proxy in front, is not read: the connection is closed on it.
-DRAIN_LIMIT = 32 * 1024 * 1024
-
-
-def _drop_body(length: int) -> None:
-    if length <= DRAIN_LIMIT:
-        while request.stream.read(1 << 16):
-            pass
 
 
 @bp.after_request

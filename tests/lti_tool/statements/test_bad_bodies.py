@@ -106,7 +106,7 @@ def test_a_body_over_the_limit_is_read_before_the_413_when_a_proxy_could_send_it
 
     from werkzeug.test import EnvironBuilder
 
-    from lti_tool.statements.api import DRAIN_LIMIT
+    from lti_tool.refused_body import DRAIN_LIMIT
 
     assert (size <= DRAIN_LIMIT) is read
     body = io.BytesIO(b"[" + b" " * (size - 2) + b"]")
