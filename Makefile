@@ -21,7 +21,7 @@ demo: $(STAMP)
 
 test: $(STAMP) bootstrap
 	$(BIN)/ruff check lti_tool xapi grading tests bench
-	$(BIN)/mypy grading xapi
+	$(BIN)/mypy grading xapi lti_tool
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
@@ -29,7 +29,7 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check lti_tool xapi grading tests bench
-	$(BIN)/mypy grading xapi
+	$(BIN)/mypy grading xapi lti_tool
 
 bench: $(STAMP) bootstrap
 	$(BIN)/python -m bench $(BENCH)

@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from decimal import Decimal
 
-from openpyxl import Workbook  # type: ignore[import-untyped]
+from openpyxl import Workbook
 
 from .explain import t
 from .notes import Lang

@@ -9,7 +9,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
+class _Gunicorn(BaseApplication):
     def __init__(self, factory: Callable[[], Any], options: dict[str, Any]) -> None:
         self._factory = factory
         self._options = options

@@ -10,7 +10,7 @@ import jwt
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jwcrypto import jwk  # type: ignore[import-untyped]
+from jwcrypto import jwk
 
 
 @dataclass(frozen=True)

@@ -206,7 +206,7 @@ def gather(workshop: Workshop, members: list[WorkshopMember]) -> WorkshopFacts:
                 select(Statement.actor_key, Statement.object_id).distinct()
                 .where(Statement.object_id.in_(list(readings)), Statement.voided.is_(False), where)
             ):
-                if actor_key in by_actor:
+                if actor_key in by_actor and object_id is not None:  # IN (…) lets no NULL through
                     by_actor[actor_key].opened.add(readings[object_id].id)
     for where in narrowed(Post.author_id, ids):
         for author_id, activity_id, is_thread, count in db.session.execute(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from grading import PolicyError, explain, result_to_json
 
 from ..extensions import db
-from ..models import GradeResult, StudyGroup, WorkshopClass, WorkshopMember
+from ..models import GradeResult, GradeState, StudyGroup, WorkshopClass, WorkshopMember
 from ..workshops.access import Viewer, workshop_access
 from ..workshops.registry import NavLink, register_nav
 from ..workshops.views import bp
@@ -65,8 +65,6 @@ def grades(workshop_id: int) -> Any:
         classes = [c for c in classes if c.id in viewer.class_ids]
     groups = db.session.scalars(select(StudyGroup).where(StudyGroup.workshop_id == workshop_id)
                                 .order_by(StudyGroup.name)).all()
-    from .service import GradeState
-
     error = None
     if state is None:
         error_state = db.session.get(GradeState, workshop_id)

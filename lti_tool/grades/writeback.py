@@ -123,6 +123,7 @@ def line_item_url(workshop: Workshop, http: Any = None, key: str = "total",
     course = workshop.course
     if not course.ags_lineitems_url:
         raise ServiceError(None, "the platform gave no AGS line item container")
+    maximum: float
     if key == "total":
         label, maximum, tag = workshop.title, SCORE_MAXIMUM, "yanxiu-total"
     else:

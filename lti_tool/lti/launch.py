@@ -8,12 +8,14 @@ signature. This subclass closes them; every failure becomes a named `LtiError`.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import jwt
 from jwt.algorithms import RSAAlgorithm
-from pylti1p3.contrib.flask import FlaskMessageLaunch
+from pylti1p3.contrib.flask.message_launch import FlaskMessageLaunch
 from pylti1p3.exception import LtiException, OIDCException
+from pylti1p3.registration import Registration
 
 from .claims import check_claims, check_envelope
 from .errors import LtiError
@@ -24,7 +26,7 @@ RESOURCE_LINK = "LtiResourceLinkRequest"
 DEEP_LINK = "LtiDeepLinkingRequest"
 
 
-class StrictMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
+class StrictMessageLaunch(FlaskMessageLaunch):
     platform_keys: PlatformKeys
     leeway: int = 10
 
@@ -83,6 +85,13 @@ class StrictMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
 
         return db.session.scalar(select(Platform.id).where(Platform.issuer == iss).limit(1)) is not None
 
+    def validated_registration(self) -> Registration:
+        """The platform's registration, once validate() has passed."""
+        # validate() runs validate_registration before any step that reads the registration, and
+        # that either sets it (pylti1p3 raises "Registration not found." otherwise) or raises.
+        assert self._registration is not None, "Registration not yet set"
+        return self._registration
+
     def validate_jwt_signature(self) -> StrictMessageLaunch:
         header = self._jwt.get("header", {})
         alg = header.get("alg")
@@ -92,7 +101,10 @@ class StrictMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
         kid = header.get("kid")
         if not kid:
             raise LtiError("bad_token", "the JWT header has no kid")
-        key_set_url = self._registration.get_key_set_url()
+        registration = self.validated_registration()
+        key_set_url = registration.get_key_set_url()
+        # DbToolConf builds every registration from platforms.key_set_url, which is NOT NULL.
+        assert key_set_url is not None, "the registration has no key set URL"
         jwk = self.platform_keys.find(key_set_url, kid)
         public_key = RSAAlgorithm.from_jwk(json.dumps(jwk))
         try:
@@ -100,8 +112,8 @@ class StrictMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
                 self._get_id_token(),
                 public_key,  # type: ignore[arg-type]
                 algorithms=["RS256"],
-                audience=self._registration.get_client_id(),
-                issuer=self._registration.get_issuer(),
+                audience=registration.get_client_id(),
+                issuer=registration.get_issuer(),
                 leeway=self.leeway,
                 options={"require": ["exp", "iat", "iss", "aud", "nonce"]},
             )
@@ -123,12 +135,12 @@ class StrictMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
         body = self._jwt["body"]
         aud = body.get("aud")
         # OIDC core 3.1.3.7: with several audiences, azp must name this client.
-        if isinstance(aud, list) and len(aud) > 1 and body.get("azp") != self._registration.get_client_id():
+        if isinstance(aud, list) and len(aud) > 1 and body.get("azp") != registration.get_client_id():
             raise LtiError("bad_audience", "azp does not name this tool")
         return self
 
     def _validate_required_claims(self) -> None:
-        body = self._jwt["body"]
+        body: Mapping[str, Any] = self._jwt["body"]
         message_type = body.get(CLAIM + "message_type")
         if not message_type:
             raise LtiError("missing_claim", "message_type")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,13 +41,13 @@ def _get_or_create(model: Any, defaults: dict[str, Any] | None = None, **keys: A
     return obj
 
 
-def record_launch(platform: Platform, claims: dict[str, Any]) -> LaunchRecord:
+def record_launch(platform: Platform, claims: Mapping[str, Any]) -> LaunchRecord:
     """Upsert the launch's rows and commit; rows another first launch created meanwhile are found
     on the next attempt (first_launch.py)."""
     return retried_on_race(lambda: _record_launch(platform, claims))
 
 
-def _record_launch(platform: Platform, claims: dict[str, Any]) -> LaunchRecord:
+def _record_launch(platform: Platform, claims: Mapping[str, Any]) -> LaunchRecord:
     roles = claims.get(CLAIM + "roles") or []
     role = map_roles(roles)
     if role is None:

@@ -38,7 +38,7 @@ SCOPES = [
 ]
 
 
-class YanxiuRegistration(DynamicRegistration):  # type: ignore[misc]
+class YanxiuRegistration(DynamicRegistration):
     client_name = "研修 Yanxiu"
     description = "教师工作坊研修：视频学习、讨论、作业、线下研修与成绩回传"
 
@@ -58,7 +58,7 @@ class YanxiuRegistration(DynamicRegistration):  # type: ignore[misc]
         return SCOPES
 
     def get_domain(self) -> str:
-        return urlsplit(self.urls["launch_url"]).netloc
+        return urlsplit(str(self.urls["launch_url"])).netloc
 
     def get_target_link_uri(self) -> str:
         return str(self.urls["launch_url"])

@@ -75,7 +75,7 @@ class _Shared:
     def __init__(self, app: Flask) -> None:
         url = app.config["REDIS_URL"]
         self.safe_url = safe_redis_url(url)
-        self.prefix = app.config.get("REDIS_PREFIX", "yanxiu:")
+        self.prefix: str = app.config.get("REDIS_PREFIX", "yanxiu:")
         self.client = connect(url)
         self.platform_keys = RedisPlatformKeys(
             self.client, self.prefix, self.safe_url, timeout=app.config["LTI_HTTP_TIMEOUT_SECONDS"]

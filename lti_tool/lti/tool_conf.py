@@ -6,7 +6,7 @@ from typing import Any
 
 from pylti1p3.deployment import Deployment as LtiDeployment
 from pylti1p3.registration import Registration
-from pylti1p3.tool_config import ToolConfAbstract
+from pylti1p3.tool_config.abstract import ToolConfAbstract
 from sqlalchemy import select
 
 from ..extensions import db

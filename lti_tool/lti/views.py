@@ -7,7 +7,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, jsonify, render_template, request, session, url_for
-from pylti1p3.contrib.flask import FlaskOIDCLogin, FlaskRequest
+from pylti1p3.contrib.flask.oidc_login import FlaskOIDCLogin
+from pylti1p3.contrib.flask.request import FlaskRequest
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException, OIDCException
 
@@ -56,6 +57,11 @@ def _tool_conf() -> DbToolConf:
     return DbToolConf(services().keys)
 
 
+def _flask_request() -> FlaskRequest:
+    # pylti1p3's FlaskRequest.__init__ has no annotations.
+    return FlaskRequest()  # type: ignore[no-untyped-call]
+
+
 @bp.app_errorhandler(LtiError)
 def lti_error(exc: LtiError) -> Any:
     # One structured line per refused launch; never the token itself (it is a credential).
@@ -80,7 +86,7 @@ def login() -> Any:
     urls = tool_urls()
     # Never let a login initiation send the id_token elsewhere: only our own redirect URIs.
     redirect_uri = target if target in urls["redirect_uris"] else urls["launch_url"]
-    oidc = FlaskOIDCLogin(FlaskRequest(), _tool_conf(), launch_data_storage=launch_data_storage())
+    oidc = FlaskOIDCLogin(_flask_request(), _tool_conf(), launch_data_storage=launch_data_storage())
     # Inside an iframe, first check that the browser keeps our cookies (Safari and blocked
     # third-party cookies do not); if not, the page offers to continue in a new window.
     in_iframe = request.headers.get("Sec-Fetch-Dest") == "iframe"
@@ -107,7 +113,7 @@ def _validated_launch() -> StrictMessageLaunch:
         raise LtiError("missing_param", "id_token")
     if not request.form.get("state"):
         raise LtiError("missing_param", "state")
-    launch = StrictMessageLaunch(FlaskRequest(), _tool_conf(), launch_data_storage=launch_data_storage())
+    launch = StrictMessageLaunch(_flask_request(), _tool_conf(), launch_data_storage=launch_data_storage())
     launch.platform_keys = platform_keys()
     launch.leeway = current_app.config["LTI_CLOCK_SKEW_SECONDS"]
     launch.validate()
@@ -116,7 +122,10 @@ def _validated_launch() -> StrictMessageLaunch:
 
 def _start_session(launch: StrictMessageLaunch) -> Any:
     claims = launch.get_launch_data()
-    platform = _tool_conf().find_platform(launch.get_iss(), launch._registration.get_client_id())
+    platform = _tool_conf().find_platform(launch.get_iss(), launch.validated_registration().get_client_id())
+    if platform is None:
+        # Removed (`yanxiu platform remove`) since validate() found its registration.
+        raise LtiError("unknown_platform", f"{launch.get_iss()} / {launch.get_client_id()}")
     record = record_launch(platform, claims)
     # A fresh session per launch: a new role must never inherit the previous user's session.
     session.clear()
@@ -195,7 +204,7 @@ def deep_link_respond() -> Any:
         raise LtiError("missing_param", "title")
     try:
         launch = StrictMessageLaunch.from_cache(
-            launch_id, FlaskRequest(), _tool_conf(), launch_data_storage=launch_data_storage()
+            launch_id, _flask_request(), _tool_conf(), launch_data_storage=launch_data_storage()
         )
         deep_link = launch.get_deep_link()
     except LtiException as exc:

@@ -168,9 +168,9 @@ def build_overview(workshop: Workshop, members: list[WorkshopMember], results: M
         for i in mine:
             counted[days[i]] += 1
         for dim, counts in per_day.items():
-            row = counts.setdefault(labels[dim](member), [0] * len(days))
+            daily = counts.setdefault(labels[dim](member), [0] * len(days))
             for i in mine:
-                row[i] += 1
+                daily[i] += 1
     top: list[TopRow] = []
     if with_top:
         ranked = sorted((m for m in members if m.id in results), key=lambda m: (-results[m.id].total, m.id))

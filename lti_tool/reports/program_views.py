@@ -89,6 +89,7 @@ def program_workbook(program: Program) -> bytes:
 
     book = Workbook()
     sheet = book.active
+    assert sheet is not None  # a new workbook has its one sheet
     sheet.title = "工作坊"
     statuses = [zh for zh, _ in STATUS_LABELS.values()]
     sheet.append(["课程", "工作坊", "学员", "已开始", "近7天参与率%", "必做完成度%", *statuses, "待批改",

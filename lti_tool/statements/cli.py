@@ -7,13 +7,14 @@ import threading
 from datetime import UTC, datetime
 
 import click
+from flask import Flask
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Lrs, Statement
 
 
-def _app():  # type: ignore[no-untyped-def]
+def _app() -> Flask:
     from .. import create_app
 
     return create_app()

@@ -11,11 +11,14 @@ these writes, so the caller marks the learners whose rows changed (grades.stale.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, bindparam, select, update
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from xapi import WatchedRanges, played_segments, video_length
@@ -102,7 +105,8 @@ def _insert_new(rows: dict[tuple[str, str], dict[str, Any]]) -> bool:
     if not rows:
         return True
     dialect = db.session.get_bind().dialect.name
-    insert_ = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
+    inserts: dict[str, Callable[[Any], PgInsert | SqliteInsert]] = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+    insert_ = inserts[dialect]
     query = insert_(_TABLE).on_conflict_do_nothing(index_elements=["actor_key", "video_id"])
     params = [{"actor_key": key[0], "video_id": key[1], **values} for key, values in rows.items()]
     # preserve_rowcount: the cursor of an INSERT without rows is closed at once, and psycopg's

@@ -88,7 +88,8 @@ def _hidden_filter(viewer: Viewer, table: Any) -> ColumnElement[bool]:
         return true()
     if viewer.class_ids:
         return or_(table.hidden.is_(False), table.class_id.in_(list(viewer.class_ids)))
-    return table.hidden.is_(False)
+    visible: ColumnElement[bool] = table.hidden.is_(False)
+    return visible
 
 
 def can_moderate(viewer: Viewer, post: Post) -> bool:

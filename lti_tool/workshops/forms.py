@@ -119,9 +119,10 @@ def form_data(form: Any) -> dict[str, Any]:
 
 
 def errors_text(err: ValidationError) -> str:
-    messages = err.normalized_messages()
+    # Always a dict (field name, or "_schema", to messages); unannotated in marshmallow.
+    messages: dict[str, Any] = err.normalized_messages()  # type: ignore[no-untyped-call]
     parts = []
-    for field, value in messages.items():  # type: ignore[union-attr]
+    for field, value in messages.items():
         text = "; ".join(value) if isinstance(value, list) else str(value)
         parts.append(f"{field}: {text}")
     return " · ".join(parts)

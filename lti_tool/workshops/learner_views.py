@@ -45,7 +45,9 @@ def home(workshop_id: int) -> Any:
 def _done(activity: Activity, progress: Any) -> bool:
     if activity.kind == "video":
         watched = progress.video_seconds.get(activity.id, Decimal(0))
-        return bool(activity.video_seconds) and watched >= Decimal("0.9") * activity.video_seconds
+        if not activity.video_seconds:
+            return False
+        return bool(watched >= Decimal("0.9") * activity.video_seconds)
     if activity.kind == "assignment":
         return activity.id in progress.submissions
     if activity.kind == "discussion":

@@ -413,6 +413,7 @@ def to_xlsx(rows: Iterable[Sequence[Any]], *, template: bool = False) -> bytes:
 
     book = Workbook()
     sheet = book.active
+    assert sheet is not None  # a new workbook has one sheet, active
     sheet.title = "名单"
     sheet.append(list(COLUMNS))
     for row in rows:

@@ -17,7 +17,7 @@ import uuid
 from typing import Any
 
 from flask import abort, g, redirect, render_template, request, session, url_for
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 
 from xapi import ActivityRef, vocab
@@ -66,8 +66,8 @@ def showcase(workshop_id: int) -> Any:
         page = parse_page(request.args.get("page"))
     except InputError as exc:
         abort(400, description=str(exc))
-    where = [Submission.activity_id.in_(list(titles)), Submission.excellent.is_(True),
-             WorkshopMember.active.is_(True)]
+    where: list[ColumnElement[bool]] = [Submission.activity_id.in_(list(titles)), Submission.excellent.is_(True),
+                                        WorkshopMember.active.is_(True)]
     if chosen is not None:
         where.append(Submission.activity_id == chosen)
     total = db.session.scalar(select(func.count()).select_from(Submission)

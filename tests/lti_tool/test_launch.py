@@ -251,6 +251,23 @@ def test_unregistered_platform_at_login(database_url: str, tmp_path: Path) -> No
         _assert_refused(resp, 400, "unknown_platform")
 
 
+def test_platform_removed_during_launch(moodle: LtiHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A platform removed (`yanxiu platform remove`) after the launch found its registration and
+    before the session starts: the launch is refused as from an unknown platform, not a 500."""
+    from lti_tool.lti.launch import StrictMessageLaunch
+    from lti_tool.platforms import remove_platform
+
+    validate = StrictMessageLaunch.validate
+
+    def validate_then_remove(self: StrictMessageLaunch) -> StrictMessageLaunch:
+        validate(self)
+        remove_platform(moodle.config.issuer)
+        return self
+
+    monkeypatch.setattr(StrictMessageLaunch, "validate", validate_then_remove)
+    _assert_refused(moodle.driver().launch("wanglihua"), 400, "unknown_platform")
+
+
 def test_slow_jwks_does_not_hang(database_url: str, tmp_path: Path) -> None:
     """A key-set URL that never answers fails the launch after the timeout, with a clear page."""
     import socket
