@@ -148,7 +148,8 @@ def export(since: str | None, until: str | None, output) -> None:  # type: ignor
 
     start, end = parse("since", since), parse("until", until)
     with _app().app_context():
-        query = select(Statement.body).order_by(Statement.seq)
+        # In stored order, as GET /xapi/statements pages: a period is one range of its index.
+        query = select(Statement.body).order_by(Statement.stored, Statement.seq)
         if start:
             query = query.where(Statement.stored > start)
         if end:

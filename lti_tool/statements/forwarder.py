@@ -285,7 +285,8 @@ def run_loop(app: Any, stop: threading.Event, idle_seconds: float = 2.0) -> None
 
     The same worker delivers grades owed to LMS gradebooks (AGS) - both are durable outboxes -,
     recomputes stale grades before anyone has to wait for them, and, hourly, drops expired LTI
-    state/nonce rows so that table stays the size of an hour. One runs at a time per database
+    state/nonce rows so that table stays the size of an hour and refreshes SQLite's planner
+    statistics. One runs at a time per database
     (worker_lease.py): one started elsewhere stands by, and takes over when the first stops."""
     forwarder = Forwarder(app.config["SECRET_KEY"])
     with app.app_context():
@@ -331,6 +332,7 @@ def _turn(app: Any, forwarder: Forwarder, purge: bool) -> str:
     from ..grades.service import refresh_stale
     from ..grades.writeback import deliver_due
     from ..lti.storage import purge_expired
+    from ..sqlite_setup import refresh_statistics
     from ..workshops.roster import sync_requested
 
     more = False
@@ -347,7 +349,11 @@ def _turn(app: Any, forwarder: Forwarder, purge: bool) -> str:
                 more = True
                 return
 
-    jobs: list[Any] = [forward, scores, refresh_stale, sync_requested] + ([purge_expired] if purge else [])
+    def statistics() -> None:
+        refresh_statistics(db.session())
+
+    hourly = [purge_expired, statistics] if purge else []
+    jobs: list[Any] = [forward, scores, refresh_stale, sync_requested, *hourly]
     started = time.perf_counter()
     with app.app_context():
         try:

@@ -1,4 +1,9 @@
-"""GET /xapi/statements: filters, `more` paging over the store's sequence, voided rules."""
+"""GET /xapi/statements: filters, `more` paging in stored order, voided rules.
+
+Results come in `stored` order (xAPI 1.0.3 §7.2.3: "ascending … of stored time"), ties (a batch
+shares one `stored`) broken by the store's sequence; a `more` link carries the last (stored, seq)
+of its page. The indexes the filters use end in those two columns (models/statements.py), so a
+page with since/until is one index range however large the store."""
 
 from __future__ import annotations
 
@@ -9,12 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, tuple_
 
 from xapi import ValidationError, parse_json, validate_actor
 
 from ..extensions import db
 from ..models import Statement
+from ..models._types import UTCDateTime
 from ..models.statements import OBJECT_ID_LENGTH, VERB_ID_LENGTH
 from .actors import actor_key
 
@@ -74,7 +80,10 @@ def _known(params: Mapping[str, Any]) -> None:
         raise QueryError(f"unknown query parameter(s): {', '.join(sorted(unknown))}")
 
 
-def _cursor(token: str) -> tuple[int, dict[str, str]]:
+Position = tuple[datetime, int]  # the (stored, seq) a page ends at
+
+
+def _cursor(token: str) -> tuple[Position, dict[str, str]]:
     """The position and the filters a `more` link carries. Anyone can write one, so it is checked
     like the query it stands for."""
     try:
@@ -82,14 +91,32 @@ def _cursor(token: str) -> tuple[int, dict[str, str]]:
         after, params = cursor["after"], cursor["params"]
     except (ValueError, KeyError, TypeError, RecursionError):  # RecursionError: nested thousands deep
         raise QueryError("more: not a cursor this server issued") from None
-    if type(after) is not int or not 0 <= after <= _MAX_SEQ or type(params) is not dict or "more" in params:
+    if type(params) is not dict or "more" in params:
         raise QueryError("more: not a cursor this server issued")
     try:
         check_params(params)
         _known(params)
     except QueryError as exc:
         raise QueryError(f"more: not a cursor this server issued ({exc})") from None
-    return after, params
+    return _position(after), params
+
+
+def _position(after: Any) -> Position:
+    """A cursor's [stored, seq]; or a bare seq, as links issued before stored order carried (a
+    client paging through an upgrade goes on from the same statement)."""
+    if type(after) is int and 0 <= after <= _MAX_SEQ:
+        stored = db.session.scalar(select(Statement.stored).where(Statement.seq == after))
+        if stored is not None:
+            return stored, after
+    elif type(after) is list and len(after) == 2 and type(after[0]) is str and type(after[1]) is int \
+            and 0 <= after[1] <= _MAX_SEQ:
+        try:
+            stored = datetime.fromisoformat(after[0])
+            if stored.tzinfo is not None:
+                return stored.astimezone(UTC), after[1]
+        except (ValueError, OverflowError):  # OverflowError: before the year 1 in UTC
+            pass
+    raise QueryError("more: not a cursor this server issued")
 
 
 def _agent(value: str) -> str:
@@ -107,9 +134,9 @@ def query_statements(args: Mapping[str, str], base_path: str) -> tuple[list[str]
     """One page of statements, newest first unless `ascending`; `args` are checked by check_params."""
     _known(args)
     params = dict(args)
-    after_seq: int | None = None
+    after: Position | None = None
     if "more" in params:
-        after_seq, params = _cursor(params.pop("more"))
+        after, params = _cursor(params.pop("more"))
     if params.get("related_activities") == "true" or params.get("related_agents") == "true":
         raise QueryError("related_activities/related_agents are not supported by this endpoint")
     try:
@@ -119,7 +146,7 @@ def query_statements(args: Mapping[str, str], base_path: str) -> tuple[list[str]
     limit = MAX_LIMIT if limit <= 0 else min(limit, MAX_LIMIT)
     ascending = params.get("ascending", "false") == "true"
 
-    query = select(Statement.seq, Statement.body).where(Statement.voided.is_(False))
+    query = select(Statement.stored, Statement.seq, Statement.body).where(Statement.voided.is_(False))
     if "agent" in params:
         query = query.where(Statement.actor_key == _agent(params["agent"]))
     if "verb" in params:
@@ -132,13 +159,17 @@ def query_statements(args: Mapping[str, str], base_path: str) -> tuple[list[str]
         query = query.where(Statement.stored > _time("since", params["since"]))
     if "until" in params:
         query = query.where(Statement.stored <= _time("until", params["until"]))
-    if after_seq is not None:
-        query = query.where(Statement.seq > after_seq if ascending else Statement.seq < after_seq)
-    query = query.order_by(Statement.seq.asc() if ascending else Statement.seq.desc()).limit(limit + 1)
-    rows = db.session.execute(query).all()
+    if after is not None:
+        # A row value, which both databases search as one range of the (…, stored, seq) index.
+        key = tuple_(Statement.stored, Statement.seq)
+        mark = tuple_(literal(after[0], UTCDateTime()), literal(after[1]))
+        query = query.where(key > mark if ascending else key < mark)
+    order = (Statement.stored, Statement.seq) if ascending else (Statement.stored.desc(), Statement.seq.desc())
+    rows = db.session.execute(query.order_by(*order).limit(limit + 1)).all()
     more = ""
     if len(rows) > limit:
         rows = rows[:limit]
-        cursor = json.dumps({"after": rows[-1].seq, "params": params})
+        last = rows[-1]
+        cursor = json.dumps({"after": [last.stored.isoformat(), last.seq], "params": params})
         more = base_path + "?" + urlencode({"more": base64.urlsafe_b64encode(cursor.encode()).decode()})
     return [str(r.body) for r in rows], more, datetime.now(UTC)

@@ -95,3 +95,30 @@ def test_xapi_lrs_add_list_remove(cli: CliRunner) -> None:
     assert "127.0.0.1:8100" not in cli.invoke(main, ["xapi", "lrs", "list"]).output
     r = cli.invoke(main, ["xapi", "lrs", "remove", lrs_id])
     assert r.exit_code == 2 and "no active LRS" in r.output
+
+
+def test_xapi_export_writes_a_period_in_stored_order(cli: CliRunner, database_url: str, tmp_path: Path) -> None:
+    """JSON lines of the statements stored in (since, until], earliest stored first, whatever order
+    they arrived in; a time that is not one is an error naming the option."""
+    import json
+    import uuid
+    from datetime import UTC, datetime
+
+    from lti_tool.statements.store import store_statements
+    from tests.conftest import make_app
+
+    def statement() -> dict[str, object]:
+        return {"id": str(uuid.uuid4()), "actor": {"mbox": "mailto:t@example.cn"},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+                "object": {"id": "https://h5p.example.cn/page/1"}}
+
+    app = make_app(database_url, tmp_path / "instance")
+    with app.app_context():
+        late = store_statements([statement()], now=datetime(2026, 11, 21, 9, tzinfo=UTC)).ids
+        early = store_statements([statement()], now=datetime(2026, 11, 20, 9, tzinfo=UTC)).ids
+        store_statements([statement()], now=datetime(2026, 11, 23, 9, tzinfo=UTC))  # after --until
+    r = cli.invoke(main, ["xapi", "export", "--since", "2026-11-20T00:00:00+08:00", "--until", "2026-11-22"])
+    assert r.exit_code == 0, r.output
+    assert [json.loads(line)["id"] for line in r.output.splitlines() if line.startswith("{")] == early + late
+    r = cli.invoke(main, ["xapi", "export", "--since", "last week"])
+    assert r.exit_code == 2 and "--since" in r.output and "not an ISO 8601 time" in r.output

@@ -269,6 +269,14 @@ BAD_QUERIES = [
     ({"more": _cursor({"after": 1, "params": {"more": "x"}})}, "more: not a cursor this server issued"),
     ({"more": _cursor({"after": 1, "params": {"bogus": "1"}})}, "issued (unknown query parameter(s): bogus)"),
     ({"more": _cursor({"after": 1, "params": {}}), "bogus": "1"}, "unknown query parameter(s): bogus"),
+    ({"more": _cursor({"after": 999_999, "params": {}})}, "more: not a cursor this server issued"),  # no such seq
+    ({"more": _cursor({"after": ["2026-11-20T12:00:00+00:00"], "params": {}})}, "more: not a cursor"),
+    ({"more": _cursor({"after": ["2026-11-20T12:00:00+00:00", -1], "params": {}})}, "more: not a cursor"),
+    ({"more": _cursor({"after": ["2026-11-20T12:00:00+00:00", "1"], "params": {}})}, "more: not a cursor"),
+    ({"more": _cursor({"after": ["2026-11-20T12:00:00", 1], "params": {}})}, "more: not a cursor"),  # no zone
+    ({"more": _cursor({"after": ["yesterday", 1], "params": {}})}, "more: not a cursor"),
+    ({"more": _cursor({"after": ["0001-01-01T00:00:00+01:00", 1], "params": {}})}, "more: not a cursor"),
+    ({"more": _cursor({"after": [None, 1], "params": {}})}, "more: not a cursor"),
 ]
 
 
