@@ -1,10 +1,10 @@
 """`make bench`: every benchmark, each reported as a ratio to its own reference.
 
-`python -m bench [name ...]` runs the named benchmarks (all by default: xapi grading recompute
-roster writeback ingest growth forward launch pages), prints their table and writes everything printed, the raw figures,
-the machine and its load to JSON (BENCH_JSON, default bench/results.json; entries of benchmarks
-not run this time are kept from the previous file of the same machine). A failing benchmark is
-reported and the others still run; the exit status is then 1.
+`python -m bench [name ...]` runs the named benchmarks (all by default: xapi grading recompute roster
+writeback ingest growth query forward launch pages), prints their table and writes everything
+printed, the raw figures, the machine and its load to JSON (BENCH_JSON, default bench/results.json;
+entries of benchmarks not run this time are kept from the previous file of the same machine). A
+failing benchmark is reported and the others still run; the exit status is then 1.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from . import (
     growth_bench,
     ingest_bench,
     launch_bench,
+    query_bench,
     recompute_bench,
     roster_bench,
     writeback_bench,
@@ -41,6 +42,7 @@ BENCHES: dict[str, Any] = {
     "writeback": writeback_bench,
     "ingest": ingest_bench,
     "growth": growth_bench,
+    "query": query_bench,
     "forward": forward_bench,
     "launch": launch_bench,
     "pages": SimpleNamespace(run=launch_bench.run_pages, FIGURES=launch_bench.PAGE_FIGURES),
