@@ -29,12 +29,15 @@ WAIT_SECONDS = 60.0  # for the first value of a key; past it a waiting request c
 _lock = threading.Lock()
 
 
-def cached(key: Hashable, compute: Callable[[], T], codec: Codec[T] | None = None) -> T:
-    """The value for `key`, at most DASHBOARD_CACHE_SECONDS old. With a `codec` (the value's JSON
-    form) and Redis configured, shared by every worker and machine (shared_cache.py)."""
-    seconds = float(current_app.config.get("DASHBOARD_CACHE_SECONDS", 0) or 0)
-    if seconds <= 0:
+def cached(key: Hashable, compute: Callable[[], T], codec: Codec[T] | None = None,
+           seconds: float | None = None) -> T:
+    """The value for `key`, at most DASHBOARD_CACHE_SECONDS old (or `seconds`, for a value that
+    changes more slowly; never less). With a `codec` (the value's JSON form) and Redis configured,
+    shared by every worker and machine (shared_cache.py)."""
+    configured = float(current_app.config.get("DASHBOARD_CACHE_SECONDS", 0) or 0)
+    if configured <= 0:
         return compute()
+    seconds = configured if seconds is None else max(configured, seconds)
     if codec is not None and current_app.config.get("REDIS_URL"):
         try:
             return shared_cached(key, compute, codec, seconds)
