@@ -151,12 +151,12 @@ def get_statements() -> Response:
                 return _error(400, f"{name} cannot be combined with {', '.join(sorted(others))}")
             if not UUID_RE.match(args[name]):
                 return _error(400, f"{name}: must be a UUID")
-            found = statement_by_id(args[name], voided=name == "voidedStatementId")
+            found = statement_by_id(args[name], voided=name == "voidedStatementId", client=g.xapi_client)
             if found is None:
                 return _error(404, f"no statement with {name}={args[name]}")
             return Response(found, mimetype="application/json")
     try:
-        page, more, consistent = query_statements(args, base_path=request.path)
+        page, more, consistent = query_statements(args, base_path=request.path, client=g.xapi_client)
     except QueryError as exc:
         return _error(400, str(exc))
     resp = Response('{"statements":[' + ",".join(page) + '],"more":' + json.dumps(more) + "}",

@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import literal, select, tuple_
+from sqlalchemy import ColumnElement, literal, or_, select, tuple_
 
 from xapi import ValidationError, parse_json, validate_actor
 
 from ..extensions import db
-from ..models import Statement
+from ..models import Statement, Workshop, XapiClient
 from ..models._types import UTCDateTime
 from ..models.statements import OBJECT_ID_LENGTH, VERB_ID_LENGTH
 from .actors import actor_key
@@ -51,10 +51,25 @@ def check_params(args: Mapping[str, Any]) -> None:
             raise QueryError(f"{name}: a lone surrogate ({exc.object[exc.start]!r}) is no Unicode character") from None
 
 
-def statement_by_id(statement_id: str, voided: bool) -> str | None:
-    row = db.session.execute(
-        select(Statement.body, Statement.voided).where(Statement.id == statement_id.lower())
-    ).first()
+def readable(client: XapiClient) -> ColumnElement[bool] | None:
+    """The statements a client may read; None for all. A client the operator made (`yanxiu xapi
+    client add`, no course) reads everything, as an analytics job or a second LRS needs. One a
+    course's host made (/admin/xapi/) for that course's content reads what it stored itself and
+    what concerns that course's workshops: never another course's or county's teachers."""
+    if client.course_id is None:
+        return None
+    workshops = select(Workshop.id).where(Workshop.course_id == client.course_id)
+    return or_(Statement.client_id == client.id, Statement.workshop_id.in_(workshops))
+
+
+def statement_by_id(statement_id: str, voided: bool, client: XapiClient) -> str | None:
+    """The statement's body, or None: none with this id, not readable by `client` (as if none:
+    its existence is not told either), or voided when asked by statementId (and vice versa)."""
+    query = select(Statement.body, Statement.voided).where(Statement.id == statement_id.lower())
+    scope = readable(client)
+    if scope is not None:
+        query = query.where(scope)
+    row = db.session.execute(query).first()
     # xAPI 1.0.3 §2.1.4: a voided statement is returned only by voidedStatementId, and vice versa.
     if row is None or row.voided != voided:
         return None
@@ -130,8 +145,10 @@ def _agent(value: str) -> str:
     return actor_key(agent)
 
 
-def query_statements(args: Mapping[str, str], base_path: str) -> tuple[list[str], str, datetime]:
-    """One page of statements, newest first unless `ascending`; `args` are checked by check_params."""
+def query_statements(args: Mapping[str, str], base_path: str,
+                     client: XapiClient) -> tuple[list[str], str, datetime]:
+    """One page of the statements `client` may read, newest first unless `ascending`; `args` are
+    checked by check_params."""
     _known(args)
     params = dict(args)
     after: Position | None = None
@@ -147,6 +164,9 @@ def query_statements(args: Mapping[str, str], base_path: str) -> tuple[list[str]
     ascending = params.get("ascending", "false") == "true"
 
     query = select(Statement.stored, Statement.seq, Statement.body).where(Statement.voided.is_(False))
+    scope = readable(client)
+    if scope is not None:
+        query = query.where(scope)
     if "agent" in params:
         query = query.where(Statement.actor_key == _agent(params["agent"]))
     if "verb" in params:
