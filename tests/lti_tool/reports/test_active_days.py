@@ -84,3 +84,13 @@ def test_without_the_cache_every_call_reads(app: Any) -> None:
             with day_reads(app) as reads:
                 assert active_by_day(WORKSHOP, [TODAY]) == {TODAY: {"甲"}}
             assert len(reads) == 1
+
+
+def test_the_days_go_through_redis_as_json_and_come_back_the_same() -> None:
+    import json
+
+    from lti_tool.reports.participation import ONE_DAY, PAST_DAYS
+
+    past = {TODAY - timedelta(days=2): frozenset({"甲", "乙"}), TODAY - timedelta(days=1): frozenset()}
+    assert PAST_DAYS.decode(json.loads(json.dumps(PAST_DAYS.encode(past)))) == past
+    assert ONE_DAY.decode(json.loads(json.dumps(ONE_DAY.encode(frozenset({"丙"}))))) == {"丙"}
