@@ -3,6 +3,8 @@
 one's next `more` page) with 10,000 statements stored and with BENCH_QUERY_TO (default 1,000,000),
 served for real (gunicorn, one client), on SQLite and PostgreSQL (BENCH_QUERY_DB). Reference: the
 unique-key lookup GET ?statementId=… on the same server and store; end/start = 1.0 means flat.
+Also a client a course's host made, which reads only its course's statements (statements/query
+.readable): 50 of them, stored before all the others, so the store's order helps it least.
 
 The store is filled as in the growth benchmark (generated statements, then copies under fresh ids
 in SQL; bench/growth_bench.py), its stored times spread over a month in arrival order (a month of a
@@ -110,6 +112,42 @@ def cases(sample: dict[str, Any]) -> dict[str, dict[str, str]]:
     return {name: params for name, params in found.items() if params is not None}
 
 
+def _course_client(server: ToolServer) -> tuple[requests.Session, int]:
+    """A course with a workshop, its host's xAPI client, and 50 statements about the workshop;
+    returns the client's session and how many statements it may read."""
+    import base64
+
+    from lti_tool.extensions import db
+    from lti_tool.models import Course, Platform, ResourceLink, Workshop
+    from lti_tool.statements.clients import create_client
+    from lti_tool.statements.store import store_statements
+
+    with server.app():
+        platform = Platform(issuer="https://moodle.town.example.cn", client_id="c", name="镇", key_set_url="https://m/k",
+                            auth_login_url="https://m/a", auth_token_url="https://m/t")  # noqa: S106 - a URL
+        db.session.add(platform)
+        db.session.flush()
+        course = Course(platform_id=platform.id, deployment_id="1", context_id="town", title="镇研修")
+        db.session.add(course)
+        db.session.flush()
+        link = ResourceLink(course_id=course.id, resource_link_id="rl", title="工作坊", custom={})
+        db.session.add(link)
+        db.session.flush()
+        workshop = Workshop(course_id=course.id, resource_link_id=link.id, title="镇工作坊",
+                            grading_preset="zhenjiang-80-20", grading_overrides={})
+        db.session.add(workshop)
+        db.session.commit()
+        grouping = {"contextActivities": {"grouping": [{"id": f"{server.url}/xapi/activities/workshop/{workshop.id}"}]}}
+        statements = [{**s, "context": {**s.get("context", {}), **grouping}}
+                      for s in datagen.statements(50, tag="course", learners=50)]
+        store_statements(statements)
+        new = create_client("镇 H5P", course_id=course.id)
+    session = requests.Session()
+    token = base64.b64encode(f"{new.key}:{new.secret}".encode()).decode()
+    session.headers.update({"X-Experience-API-Version": "1.0.3", "Authorization": f"Basic {token}"})
+    return session, len(statements)
+
+
 def _median_ms(get: Callable[[], requests.Response], repeat: int) -> tuple[float, requests.Response]:
     times, resp = [], None
     for _ in range(repeat):
@@ -122,7 +160,8 @@ def _median_ms(get: Callable[[], requests.Response], repeat: int) -> tuple[float
     return 1000 * statistics.median(times), resp
 
 
-def _measure(session: requests.Session, base: str, sample: dict[str, Any], repeat: int) -> dict[str, Any]:
+def _measure(session: requests.Session, course: requests.Session, base: str, sample: dict[str, Any],
+             repeat: int) -> dict[str, Any]:
     url = base + "/xapi/statements"
     reference, _ = _median_ms(lambda: session.get(url, params={"statementId": sample["id"]}, timeout=60), repeat)
     pages: dict[str, Any] = {}
@@ -133,6 +172,11 @@ def _measure(session: requests.Session, base: str, sample: dict[str, Any], repea
         if body["more"]:
             more, _ = _median_ms(lambda m=body["more"]: session.get(base + m, timeout=60), repeat)  # type: ignore[misc]
         pages[name] = {"first_ms": first, "more_ms": more, "rows": len(body["statements"])}
+    scoped = {"a course's client: the latest": {},
+              "a course's client: since a fortnight ago": cases(sample)["since a fortnight ago, ascending"]}
+    for name, params in scoped.items():
+        first, resp = _median_ms(lambda p=params: course.get(url + "?" + urlencode(p), timeout=60), repeat)  # type: ignore[misc]
+        pages[name] = {"first_ms": first, "more_ms": None, "rows": len(resp.json()["statements"])}
     return {"reference_ms": reference, "pages": pages}
 
 
@@ -143,6 +187,7 @@ def _one_store(kind: str, target: int, repeat: int, root: Path) -> dict[str, Any
         server = ToolServer(url, root)
         server.migrate()
         session = tool_session(server)
+        course, _ = _course_client(server)
         try:
             server.start()
             for size in sorted({min(FIRST, target), target}):
@@ -151,9 +196,11 @@ def _one_store(kind: str, target: int, repeat: int, root: Path) -> dict[str, Any
                 _spread(url, size)
                 _statistics(server)
                 sample = _sample(url)
-                points.append({"stored": count_statements(url), **_measure(session, server.url, sample, repeat)})
+                figures = _measure(session, course, server.url, sample, repeat)
+                points.append({"stored": count_statements(url), **figures})
         finally:
             session.close()
+            course.close()
             server.stop()
     return {"points": points}
 
@@ -171,10 +218,10 @@ def run() -> Iterator[str]:
         start, end = result["points"][0], result["points"][-1]
         yield (f"  {kind:10} reference {start['reference_ms']:.1f} ms at {start['stored']:,}, "
                f"{end['reference_ms']:.1f} ms at {end['stored']:,}")
-        yield f"  {'page':34} {'ms at start':>12} {'ms at end':>10} {'end/start':>10} {'× ref':>6} {'more page':>10}"
+        yield f"  {'page':42} {'ms at start':>12} {'ms at end':>10} {'end/start':>10} {'× ref':>6} {'more page':>10}"
         for name, late in end["pages"].items():
             early = start["pages"][name]
             more = f"{late['more_ms']:.1f}" if late["more_ms"] is not None else "—"
-            yield (f"  {name:34} {early['first_ms']:>12.1f} {late['first_ms']:>10.1f} "
+            yield (f"  {name:42} {early['first_ms']:>12.1f} {late['first_ms']:>10.1f} "
                    f"{late['first_ms'] / early['first_ms']:>9.2f}× {late['first_ms'] / end['reference_ms']:>5.1f}× "
                    f"{more:>10}")

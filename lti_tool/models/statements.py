@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -42,6 +43,10 @@ class Statement(db.Model):  # type: ignore[name-defined,misc]
         Index("ix_xapi_statements_stored_seq", "stored", "seq"),
         Index("ix_xapi_statements_verb_stored_seq", "verb_id", "stored", "seq"),
         Index("ix_xapi_statements_object_stored_seq", "object_id", "stored", "seq"),
+        # What a course's client may read (statements/query.readable): its own statements, found
+        # without reading the others'. Partial: the tool's own statements (most of them) have no client.
+        Index("ix_xapi_statements_client", "client_id", postgresql_where=text("client_id IS NOT NULL"),
+              sqlite_where=text("client_id IS NOT NULL")),
         # Daily participation per workshop (研修主页) counts distinct actors per day of one workshop.
         Index("ix_xapi_statements_workshop_timestamp", "workshop_id", "timestamp"),
     )
