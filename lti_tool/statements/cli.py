@@ -33,6 +33,8 @@ def client() -> None:
 @client.command("add")
 @click.option("--name", required=True)
 def client_add(name: str) -> None:
+    """A credential for the whole tool: it reads every statement back (an analytics job, a second
+    LRS). For one course's content, its host makes one on /admin/xapi/, which reads that course's."""
     from .clients import create_client
 
     with _app().app_context():
