@@ -118,30 +118,18 @@ def _course_client(server: ToolServer) -> tuple[requests.Session, int]:
     import base64
 
     from lti_tool.extensions import db
-    from lti_tool.models import Course, Platform, ResourceLink, Workshop
     from lti_tool.statements.clients import create_client
     from lti_tool.statements.store import store_statements
+    from tests.fixtures.workshops import course_with_workshop
 
     with server.app():
-        platform = Platform(issuer="https://moodle.town.example.cn", client_id="c", name="镇", key_set_url="https://m/k",
-                            auth_login_url="https://m/a", auth_token_url="https://m/t")  # noqa: S106 - a URL
-        db.session.add(platform)
-        db.session.flush()
-        course = Course(platform_id=platform.id, deployment_id="1", context_id="town", title="镇研修")
-        db.session.add(course)
-        db.session.flush()
-        link = ResourceLink(course_id=course.id, resource_link_id="rl", title="工作坊", custom={})
-        db.session.add(link)
-        db.session.flush()
-        workshop = Workshop(course_id=course.id, resource_link_id=link.id, title="镇工作坊",
-                            grading_preset="zhenjiang-80-20", grading_overrides={})
-        db.session.add(workshop)
+        workshop = course_with_workshop("https://moodle.town.example.cn", "镇工作坊")
         db.session.commit()
         grouping = {"contextActivities": {"grouping": [{"id": f"{server.url}/xapi/activities/workshop/{workshop.id}"}]}}
         statements = [{**s, "context": {**s.get("context", {}), **grouping}}
                       for s in datagen.statements(50, tag="course", learners=50)]
         store_statements(statements)
-        new = create_client("镇 H5P", course_id=course.id)
+        new = create_client("镇 H5P", course_id=workshop.course_id)
     session = requests.Session()
     token = base64.b64encode(f"{new.key}:{new.secret}".encode()).decode()
     session.headers.update({"X-Experience-API-Version": "1.0.3", "Authorization": f"Basic {token}"})

@@ -18,26 +18,13 @@ def empty_workshop(folder: Path, preset: str = "zhenjiang-80-20") -> Iterator[tu
 
     from lti_tool import create_app
     from lti_tool.extensions import db
-    from lti_tool.models import Course, Platform, ResourceLink, Workshop
+    from tests.fixtures.workshops import course_with_workshop
 
     app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}", "INSTANCE_PATH": str(folder),
                       "SECRET_KEY": "bench", "BASE_URL": "http://bench.local"})
     with app.app_context():
         upgrade()
-        platform = Platform(issuer=ISSUER, client_id="c", name="bench",
-                            auth_login_url="https://lms.example/a", auth_token_url="https://lms.example/t",  # noqa: S106 - a URL
-                            key_set_url="https://lms.example/k")
-        db.session.add(platform)
-        db.session.flush()
-        course = Course(platform_id=platform.id, deployment_id="1", context_id="ctx", title="bench")
-        db.session.add(course)
-        db.session.flush()
-        link = ResourceLink(course_id=course.id, resource_link_id="rl", title="bench", custom={})
-        db.session.add(link)
-        db.session.flush()
-        workshop = Workshop(course_id=course.id, resource_link_id=link.id, title="bench",
-                            grading_preset=preset, grading_overrides={})
-        db.session.add(workshop)
+        workshop = course_with_workshop(ISSUER, "bench", preset)
         db.session.commit()
         try:
             yield app, workshop

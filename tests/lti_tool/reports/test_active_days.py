@@ -5,20 +5,18 @@ once an hour (late events from a player that was offline still arrive)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from lti_tool.china import CHINA
 from lti_tool.extensions import db
 from lti_tool.models import Statement
 from lti_tool.reports import cache
 from lti_tool.reports.participation import PAST_DAY_SECONDS, active_by_day
+from tests.fixtures.sql import sql_sent
 
 TODAY = date(2026, 12, 7)
 WORKSHOP = SimpleNamespace(id=7)
@@ -30,20 +28,9 @@ def event_on(day: date, actor: str, workshop_id: int = 7) -> Statement:
                      object_id="o", workshop_id=workshop_id, body="{}")
 
 
-@contextmanager
-def day_reads(app: Any) -> Iterator[list[str]]:
+def day_reads(app: Any) -> Any:
     """The participation queries run meanwhile."""
-    seen: list[str] = []
-
-    def grab(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
-        if "DISTINCT xapi_statements.actor_key" in sql:
-            seen.append(sql)
-
-    event.listen(db.engine, "before_cursor_execute", grab)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", grab)
+    return sql_sent(db.engine, lambda sql: "DISTINCT xapi_statements.actor_key" in sql)
 
 
 def test_each_day_is_read_once_and_past_days_hourly(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:

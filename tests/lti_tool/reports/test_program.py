@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from lti_tool.extensions import db
-from lti_tool.models import Course, Platform, ResourceLink, Workshop
+from lti_tool.models import Platform, Workshop
 
 from ...fixtures.lti import LtiHarness, lti_harness
+from ...fixtures.workshops import course_with_workshop
 from ..workshops.test_studio import studio_world
 
 
@@ -36,18 +37,7 @@ def test_the_program_manager_sees_every_workshop_of_the_platform(lti: LtiHarness
     w = studio_world(lti)
     # Another platform's workshop must never appear.
     with lti.tool_app.app_context():
-        other = Platform(issuer="https://other.example", client_id="c", name="别的平台",
-                         auth_login_url="https://other.example/a", auth_token_url="https://other.example/t",
-                         key_set_url="https://other.example/k")
-        db.session.add(other)
-        db.session.flush()
-        course = Course(platform_id=other.id, deployment_id="1", context_id="ctx", title="别的课程")
-        db.session.add(course)
-        db.session.flush()
-        link = ResourceLink(course_id=course.id, resource_link_id="rl", title="别的", custom={})
-        db.session.add(link)
-        db.session.flush()
-        db.session.add(Workshop(course_id=course.id, resource_link_id=link.id, title="别的平台的工作坊"))
+        course_with_workshop("https://other.example", "别的平台的工作坊", preset=None)
         db.session.commit()
     admin = lti.driver()
     admin.launch("linhai")

@@ -12,13 +12,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from lti_tool.extensions import db
 from lti_tool.models import VideoProgress
 from lti_tool.statements.clients import create_client
 from lti_tool.statements.store import _retryable
+from tests.fixtures.sql import sql_sent
 from xapi import WatchedRanges
 
 THREADS = 6
@@ -117,17 +118,10 @@ def test_a_row_another_batch_created_meanwhile_gets_this_batchs_segments_added(a
             return {} if len(reads) == 1 else real_existing(keys)  # the first read missed the row
 
         monkeypatch.setattr(progress, "_existing", blind_first_read)
-        writes: list[str] = []
-
-        def sent(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-            writes.append(statement.split()[0])
-
-        event.listen(db.engine, "before_cursor_execute", sent)
-        try:
+        with sql_sent(db.engine) as sent:
             changed = progress.update_video_progress(
                 [_paused(1, taken[1], 50, 200), _paused(2, taken[1], 10, 20)])
-        finally:
-            event.remove(db.engine, "before_cursor_execute", sent)
+        writes = [sql.split()[0] for sql, _ in sent]
         db.session.commit()
         rows = {(r.actor_key, r.video_id): r for r in db.session.scalars(select(VideoProgress))}
     mine = ("account:https://moodle.example.cn|u2", taken[1])

@@ -12,29 +12,16 @@ from typing import Any
 import pytest
 
 from lti_tool.extensions import db
-from lti_tool.models import Course, Platform, ResourceLink, Workshop
 from lti_tool.statements.clients import create_client
 from lti_tool.statements.store import store_statements
+from tests.fixtures.workshops import course_with_workshop
 
 
 def _workshop(n: int) -> tuple[int, int]:
     """(course id, workshop id) of a new course on its own platform."""
-    platform = Platform(issuer=f"https://moodle{n}.example.cn", client_id="c", name=f"县{n}",
-                        auth_login_url="https://m.example.cn/a", auth_token_url="https://m.example.cn/t",
-                        key_set_url="https://m.example.cn/k")
-    db.session.add(platform)
-    db.session.flush()
-    course = Course(platform_id=platform.id, deployment_id="1", context_id=f"ctx{n}", title=f"课程{n}")
-    db.session.add(course)
-    db.session.flush()
-    link = ResourceLink(course_id=course.id, resource_link_id=f"rl{n}", title="工作坊", custom={})
-    db.session.add(link)
-    db.session.flush()
-    workshop = Workshop(course_id=course.id, resource_link_id=link.id, title=f"工作坊{n}",
-                        grading_preset="zhenjiang-80-20", grading_overrides={})
-    db.session.add(workshop)
+    workshop = course_with_workshop(f"https://moodle{n}.example.cn", f"工作坊{n}")
     db.session.commit()
-    return course.id, workshop.id
+    return workshop.course_id, workshop.id
 
 
 def stmt(learner: str, workshop_id: int | None = None) -> dict[str, Any]:

@@ -6,20 +6,19 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lti_tool.extensions import db
 from lti_tool.models import Statement
 from lti_tool.statements.clients import create_client
 from lti_tool.statements.forwarder import Forwarder, _turn
 from lti_tool.statements.store import store_statements
+from tests.fixtures.sql import sql_sent
 
 VERB = "http://adlnet.gov/expapi/verbs/experienced"
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -93,22 +92,11 @@ def test_a_link_issued_before_stored_order_goes_on_from_its_statement(app: Any, 
     assert [s["id"] for s in get(more=old)["statements"]] == ids[2:]
 
 
-@contextmanager
-def page_queries(app: Any) -> Iterator[list[tuple[str, Any]]]:
+def page_queries(app: Any) -> Any:
     """The SQL of the page queries run meanwhile, with their parameters."""
-    seen: list[tuple[str, Any]] = []
-
-    def grab(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "xapi_statements.body" in statement:
-            seen.append((statement, parameters))
-
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", grab)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", grab)
+    return sql_sent(engine, lambda sql: sql.lstrip().upper().startswith("SELECT") and "xapi_statements.body" in sql)
 
 
 def plan(app: Any, sql: str, parameters: Any) -> tuple[str, list[str]]:

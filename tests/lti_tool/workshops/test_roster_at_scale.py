@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from lti_tool.extensions import db
 from lti_tool.models import User, Workshop, WorkshopMember
 from lti_tool.workshops.roster import apply_members
 
 from ...fixtures.lti import LtiHarness, lti_harness
+from ...fixtures.sql import sql_sent
 
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 
@@ -35,20 +36,10 @@ def _entries(count: int, status: str = "Active") -> list[dict[str, Any]]:
 def _statements_of(call: Any) -> tuple[Any, int]:
     """The call's result and how many statements it sent: all of them on PostgreSQL, the reads
     only on SQLite (see above)."""
-    count = 0
     every = db.engine.dialect.name == "postgresql"
-
-    def counted(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        nonlocal count
-        if every or statement.lstrip().upper().startswith("SELECT"):
-            count += 1
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", counted)
-    try:
-        return call(), count
-    finally:
-        event.remove(engine, "before_cursor_execute", counted)
+    with sql_sent(db.engine, lambda sql: every or sql.lstrip().upper().startswith("SELECT")) as sent:
+        result = call()
+    return result, len(sent)
 
 
 def test_a_large_roster_is_written_in_a_bounded_number_of_statements(lti: LtiHarness) -> None:
