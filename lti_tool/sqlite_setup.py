@@ -61,13 +61,12 @@ def install(engine: Engine) -> None:
 ANALYSIS_LIMIT = 20_000
 
 
-def refresh_statistics(session: Session) -> bool:
-    """ANALYZE on SQLite (nothing elsewhere; returns whether it ran). Without statistics SQLite
+def refresh_statistics(session: Session) -> None:
+    """ANALYZE on SQLite (nothing elsewhere). Without statistics SQLite
     guesses which index serves a query: with 1,000,000 statements GET /xapi/statements?agent=…&verb=…
     walked the verb's index (290 ms) instead of the learner's few rows (1.3 ms once analyzed)."""
     if session.get_bind().dialect.name != "sqlite":
-        return False
+        return
     session.execute(text(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}"))
     session.execute(text("ANALYZE"))
     session.commit()
-    return True
