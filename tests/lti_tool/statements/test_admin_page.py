@@ -14,12 +14,17 @@ from sqlalchemy import select
 
 from lti_tool.china import china_time
 from lti_tool.extensions import db
-from lti_tool.models import Lrs, XapiClient
+from lti_tool.models import Lrs, Membership, Workshop, XapiClient
+from lti_tool.statements import admin
+from lti_tool.statements.clients import create_client
 from lti_tool.statements.forwarder import add_lrs
+from lti_tool.statements.store import store_statements
 from lti_tool.statements.worker_lease import WorkerLease
 
 from ...fixtures.lti import LtiHarness, lti_harness
+from ...fixtures.workshops import course_with_workshop
 from ..workshops.test_pages import csrf
+from .test_read_scope import stmt
 
 XSS = "<script>alert(1)</script>"
 
@@ -89,3 +94,28 @@ def test_only_hosts(lti: LtiHarness) -> None:
         assert session.post(_page(lti), data={"csrf_token": token, "name": "x"}).status_code == 403
     with lti.tool_app.app_context():
         assert db.session.scalars(select(XapiClient)).all() == []
+
+
+def test_the_host_sees_the_statements_of_the_course_only(lti: LtiHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """About its workshops or stored by its content's clients: what those clients read back. Not the
+    tool's whole store (another course's was counted too, a second's count at 17,000,000)."""
+    host = lti.login("maxiaoyan").session
+    before = int(_stored(host.get(_page(lti)).text))  # the tool's own, of the launch
+    with lti.tool_app.app_context():
+        course_id = db.session.scalars(select(Membership.course_id)).first()
+        ours = db.session.scalars(select(Workshop.id).where(Workshop.course_id == course_id)).one()
+        theirs = course_with_workshop("https://moodle.other.example.cn", "别的课程工作坊")
+        db.session.commit()
+        h5p = create_client("H5P", course_id=course_id)
+        other = create_client("别的课程 H5P", course_id=theirs.course_id)
+        store_statements([stmt("王老师", ours), stmt("刘老师", ours)])
+        store_statements([stmt("张老师")], client_id=h5p.client.id)
+        store_statements([stmt("李老师", theirs.id), stmt("赵老师")])
+        store_statements([stmt("钱老师")], client_id=other.client.id)
+    assert _stored(host.get(_page(lti)).text) == str(before + 3)
+    monkeypatch.setattr(admin, "COUNTED", before + 3)
+    assert _stored(host.get(_page(lti)).text) == f"超过 {before + 3:,} 条"
+
+
+def _stored(page: str) -> str:
+    return page.split('<strong id="stored">', 1)[1].split("</strong>", 1)[0]
