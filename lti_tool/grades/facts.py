@@ -45,7 +45,11 @@ class MemberFacts:
     excellent: int = 0
     scores: dict[int, Decimal] = field(default_factory=dict)  # assignment → percent (graded only)
     submitted: set[int] = field(default_factory=set)
-    attended: dict[int, Decimal] = field(default_factory=dict)  # offline activity → hours
+    # offline activity → hours, for the sessions this learner's attendance is recorded for (absent:
+    # 0). A session counts for no one until their own record: each tutor takes their own class's
+    # roll, and a class not yet called would otherwise be absent for everyone (a whole class failed
+    # the training by the attendance rule the moment another class's roll was saved).
+    attended: dict[int, Decimal] = field(default_factory=dict)
     manual: dict[str, Decimal | None] = field(default_factory=dict)
 
 
@@ -55,7 +59,7 @@ class WorkshopFacts:
     activities: list[Activity]
     rule: HoursRule
     members: dict[int, MemberFacts]
-    taken: set[int]  # offline activities whose attendance has been taken
+    taken: set[int]  # offline activities anyone's attendance is recorded for: shown, never counted
 
     def video_hours(self, facts: MemberFacts, phase_id: int | str | None = "any") -> Decimal:
         seconds = sum((s for a_id, s in facts.watched.items()
@@ -78,7 +82,7 @@ class WorkshopFacts:
 
     def completion(self, facts: MemberFacts, activity: Activity) -> Decimal | None:
         """0–1 for one activity, or None when it cannot count yet (an offline session whose
-        attendance has not been taken)."""
+        attendance has not been recorded for this learner)."""
         return self._completion[activity.id](facts)
 
     def completion_of(self, activity: Activity) -> Callable[[MemberFacts], Decimal | None]:
@@ -110,10 +114,12 @@ class WorkshopFacts:
         if activity.kind == "assignment":
             return lambda facts: facts.scores.get(activity_id, ZERO) / 100
         if activity.kind == "offline":
-            if activity_id not in self.taken or not activity.planned_hours:
+            if not activity.planned_hours:
                 return _cannot_count
             planned = Decimal(activity.planned_hours)
-            return lambda facts: min(ONE, facts.attended.get(activity_id, ZERO) / planned)
+            # Not before the learner's own attendance is recorded (MemberFacts.attended).
+            return lambda facts: (min(ONE, facts.attended[activity_id] / planned)
+                                  if activity_id in facts.attended else None)
         return _cannot_count
 
 

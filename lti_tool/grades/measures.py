@@ -107,7 +107,7 @@ def _count(attr: str) -> Callable[[WorkshopFacts, MemberFacts, Slot, str], Value
 
 def _attendance(wf: WorkshopFacts, facts: MemberFacts, slot: Slot, param: str) -> Value:
     phase = _phase(param) if param else None
-    sessions = [a for a in wf.activities if a.kind == "offline" and a.id in wf.taken
+    sessions = [a for a in wf.activities if a.kind == "offline" and a.id in facts.attended  # recorded for them
                 and (not param or a.phase_id == phase)]
     if not sessions:
         return None

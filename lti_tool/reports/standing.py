@@ -72,10 +72,8 @@ def _done_check(wf: WorkshopFacts, activity: Activity) -> Callable[[MemberFacts]
     activity_id = activity.id
     if activity.kind == "assignment":
         return lambda facts: activity_id in facts.submitted
-    if activity.kind == "offline":
-        if activity_id not in wf.taken:
-            return lambda facts: None
-        return lambda facts: facts.attended.get(activity_id, ZERO) > 0
+    if activity.kind == "offline":  # not before the learner's own attendance is recorded
+        return lambda facts: facts.attended[activity_id] > 0 if activity_id in facts.attended else None
 
     completion = wf.completion_of(activity)
 

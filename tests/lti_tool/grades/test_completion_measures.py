@@ -1,7 +1,7 @@
 """The completion measures on facts built by hand (no database): required, optional and all
 activities, each activity by its own rule (a video done at 90 % of its length and pro rata below,
 a reading once opened, a discussion once posted in, an assignment by its score, an offline session
-by the hours attended once attendance is taken, and not at all before)."""
+by the hours attended once the learner's attendance is recorded, and not at all before)."""
 
 from __future__ import annotations
 
@@ -34,12 +34,13 @@ def test_each_activity_counts_by_its_own_rule() -> None:
     facts.watched[1] = Decimal(450)  # 45 % of the video
     facts.opened.add(2)
     facts.scores[4] = Decimal(80)
-    facts.attended[5] = Decimal(1)  # a quarter of the planned hours
     # Required: video 45, reading 100, assignment 80.
     assert measured("required_activities", facts, set()) == Decimal(225) / 3
-    # Optional, attendance not taken: only the discussion (0) counts; the video of unknown length never does.
+    # Optional, attendance not recorded: only the discussion (0) counts; the video of unknown length never does.
     assert measured("optional_activities", facts, set()) == Decimal(0)
-    # Taken: the session counts 25.
+    # Others' attendance recorded, not this learner's: still not.
+    assert measured("optional_activities", facts, {5}) == Decimal(0)
+    facts.attended[5] = Decimal(1)  # recorded: a quarter of the planned hours, 25
     assert measured("optional_activities", facts, {5}) == Decimal("12.5")
     assert measured("all_activities", facts, {5}) == Decimal(50)  # 250 over the five that can count
     facts.watched[1] = Decimal(900)  # 90 %: done
