@@ -68,6 +68,11 @@ class Report:
     period: dict[str, int] = field(default_factory=dict)
 
     @property
+    def heading(self) -> str:
+        """The workshop's title, and the classes reported on unless it is the whole workshop."""
+        return self.workshop.title if self.scope == self.workshop.title else f"{self.workshop.title} · {self.scope}"
+
+    @property
     def behind(self) -> list[Standing]:
         return [s for s in self.standings if s.status == "behind"]
 
@@ -164,8 +169,7 @@ def wechat_text(report: Report, limit: int = 30) -> str:
     """Plain text to paste into a WeChat/QQ group: the summary and who should hurry, by name."""
     c = report.counts
     total = len(report.standings)
-    scope = f" · {report.scope}" if report.scope != report.workshop.title else ""
-    lines = [f"【研修情况通报】{report.workshop.title}{scope}",
+    lines = [f"【研修情况通报】{report.heading}",
              f"统计时段：{report.start:%Y-%m-%d} 至 {report.end:%Y-%m-%d}",
              f"学员 {total} 人：已完成 {c['done']} 人，进度正常 {c['on_track']} 人，落后 {c['behind']} 人，"
              f"未开始 {c['not_started']} 人。",

@@ -21,7 +21,7 @@ def report_xlsx(report: Report) -> bytes:
     # workshop's 23,000 learners are 276,000 cells).
     book = Workbook(write_only=True)
     summary = book.create_sheet("概况")
-    summary.append([safe_cell(f"{report.workshop.title} · {report.scope}")])
+    summary.append([safe_cell(report.heading)])
     summary.append(["统计时段", f"{report.start:%Y-%m-%d} 至 {report.end:%Y-%m-%d}"])
     summary.append(["学员人数", len(report.standings)])
     for status, (zh, _en) in STATUS_LABELS.items():

@@ -20,7 +20,9 @@ def _version(name: str) -> str:
 def test_pages_link_static_files_under_their_content_hash(client: Any) -> None:
     page = client.get("/w/1/").get_data(as_text=True)  # the "launch again" page, on the common layout
     links = re.findall(r'href="(/static/[^"]+)"', page)
-    assert links == [f"/static/yanxiu.css?v={_version('yanxiu.css')}"]
+    # The icon too: without one, every browser asked for /favicon.ico and logged its 404.
+    assert links == [f"/static/logo.svg?v={_version('logo.svg')}", f"/static/yanxiu.css?v={_version('yanxiu.css')}"]
+    assert all(client.get(link).status_code == 200 for link in links)
 
 
 def test_the_current_hash_is_cached_for_a_year_and_anything_else_for_an_hour(client: Any) -> None:

@@ -104,11 +104,14 @@ def test_wechat_text_names_people_and_numbers(lti: LtiHarness) -> None:
 
 
 def test_tutor_reports_on_their_own_class_only(lti: LtiHarness) -> None:
-    _, base, people, ids = reported_workshop(lti)
+    host, base, people, ids = reported_workshop(lti)
     tutor = people["huwenbin"]
     page = tutor.get(base + "/report")
     assert page.status_code == 200
     assert 'id="learners">2<' in page.text and "张秀英" not in page.text
+    title = page.text.split("<title>", 1)[1].split("</title>", 1)[0].split(" · ", 1)[1]
+    assert f'id="heading">{title} · 一班&lt;script&gt;' in page.text  # the workshop and the class reported on
+    assert f'id="heading">{title}</p>' in host.get(base + "/report").text  # the whole workshop: its title once
     assert tutor.get(base + f"/report?class={ids['two']}").status_code == 404
     assert tutor.get(base + f"/report.xlsx?class={ids['two']}").status_code == 404
     assert people["wanglihua"].get(base + "/report").status_code == 403
@@ -212,8 +215,8 @@ def test_a_large_report_names_the_first_and_counts_everyone(lti: LtiHarness, mon
 
 def test_each_status_and_what_counts_as_done() -> None:
     """standings on facts built by hand: a required video done at 90 % of its length, a required
-    assignment done once submitted (graded or not), an offline session that cannot count until its
-    attendance is taken, then counts when attended; each status reached for its own reason."""
+    assignment done once submitted (graded or not), an offline session that cannot count until the
+    learner's attendance is recorded, then counts when attended; each status reached for its own reason."""
     from types import SimpleNamespace
 
     from lti_tool.grades.facts import MemberFacts, WorkshopFacts
@@ -256,7 +259,9 @@ def test_each_status_and_what_counts_as_done() -> None:
         "behind: 89 %": ("behind", ["课例"]), "ok": ("behind", ["设计"])}
     # The phase still under way: nothing it holds is due yet, so missing it is not behind.
     assert statuses(set(), date(2026, 9, 30))["ok"] == ("on_track", [])
-    # Attendance taken and nobody came: the session is missing for everyone, even the one done before.
+    # Another class's roll taken, not this learner's: the session cannot count for them yet.
+    assert statuses({12}, date(2026, 9, 30))["done!"] == ("done", [])
+    people[1].attended[12] = Decimal(0)  # recorded absent: the session is missing, even for one done before
     assert statuses({12}, date(2026, 9, 30))["done!"] == ("behind", ["集中研修"])
     people[1].attended[12] = Decimal(2)
     assert statuses({12}, date(2026, 9, 30))["done!"] == ("done", [])
