@@ -10,7 +10,9 @@ from flask import Response, abort, g, render_template, request, session
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from grading import PolicyError, explain, result_to_json
+from grading import ComponentResult, LearnerResult, PolicyError, explain, result_to_json
+from grading.numbers import plain
+from grading.results import contribution_text, fixed
 
 from ..extensions import db
 from ..models import GradeResult, GradeState, StudyGroup, WorkshopClass, WorkshopMember
@@ -113,6 +115,7 @@ def _explanation_page(viewer: Viewer, member: WorkshopMember) -> Any:
     row = db.session.scalars(select(GradeResult).where(  # one row, not the workshop's thousands
         GradeResult.workshop_id == workshop.id, GradeResult.member_id == member.id)).first() if state else None
     own = needs = res = text = None
+    components: list[dict[str, Any]] = []
     if row is not None:
         try:
             policy = workshop_policy(workshop)
@@ -125,10 +128,35 @@ def _explanation_page(viewer: Viewer, member: WorkshopMember) -> Any:
     if own is not None:
         needs, record = own.what_if, record_to_json(own.record)  # the data of the result shown
         res, text = result_to_json(needs.result, lang), explain(needs.result, lang)
+        components = component_rows(needs.result)
     # Readable as written (names, schools in Chinese); autoescaped in the page like any text.
     data = json.dumps(record, ensure_ascii=False, indent=1) if record is not None else ""
     return render_template("grades/explanation.html", workshop=workshop, viewer=viewer, member=member, row=row,
-                           state=state, needs=needs, res=res, text=text, data=data, lang=lang)
+                           state=state, needs=needs, res=res, components=components, text=text, data=data,
+                           lang=lang)
+
+
+def component_rows(result: LearnerResult) -> list[dict[str, Any]]:
+    """The rows of the explanation's components table, in the order the policy lists them.
+
+    Each is named by its label, the host's own words, as the what-if list and the manual-score
+    sheet name it (a label is written once, in the scheme's language; the key only when there is
+    none). The contribution is rounded half up to the places of the total, like the score beside
+    it; `exact` is the value the written explanation gives (two more places), shown on hover.
+    """
+    p = result.precision
+    rows: list[dict[str, Any]] = []
+
+    def add(comps: tuple[ComponentResult, ...], depth: int) -> None:
+        for c in comps:
+            rows.append({"path": c.path, "name": c.label or c.path, "depth": depth, "score": fixed(c.score, p),
+                         "max": plain(c.max), "weight": plain(c.weight),
+                         "contribution": fixed(c.contribution, p),
+                         "exact": contribution_text(c.contribution, p)})
+            add(c.children, depth + 1)
+
+    add(result.components, 0)
+    return rows
 
 
 @bp.route("/<int:workshop_id>/grades/m/<int:member_id>")
