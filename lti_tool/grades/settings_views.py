@@ -11,6 +11,7 @@ from flask import abort, flash, g, redirect, render_template, request, session, 
 from sqlalchemy import select
 
 from grading import DocumentError, PolicyError, load_policy, read_document
+from grading.documents import cited
 from grading.presets import PRESET_DIR
 
 from ..extensions import db
@@ -68,7 +69,7 @@ def grade_settings(workshop_id: int) -> Any:
     phases = db.session.scalars(select(Phase).where(Phase.workshop_id == workshop_id).order_by(Phase.position)).all()
     return render_template(
         "grades/settings.html", workshop=workshop, viewer=g.viewer, policy=policy, slots=slots, mapping=mapping,
-        measures=MEASURES, phases=phases, errors=errors,
+        measures=MEASURES, phases=phases, errors=errors, source=cited(policy.source) if policy else "",
         policy_text=request.form.get("policy") or _policy_text(workshop),
         adjusted=bool(adjusted_document(workshop)), writeback=overrides.get("writeback", True),
         writeback_components=overrides.get("writeback_components", False),

@@ -121,3 +121,9 @@ def test_the_editor_reads_yaml_as_the_preset_files_are(lti: LtiHarness) -> None:
     settings = host.get(base + "/grades/settings").text
     assert "80.5" in settings and "19.5" in settings
     assert host.get(base + "/grades").status_code == 200
+
+
+def test_the_scheme_cites_its_document_by_title(lti: LtiHarness) -> None:
+    host, base = graded(lti)  # zhenjiang-80-20
+    settings = host.get(base + "/grades/settings").text
+    assert "来源：《全员培训计划实施细则》方案4" in settings and "seed 004" not in settings.split("<textarea", 1)[0]
