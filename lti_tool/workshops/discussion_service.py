@@ -5,6 +5,13 @@ Buckets: in a per-class topic (seed 004 方案4: each class talks apart) a threa
 class bucket, NULL being the workshop-wide bucket of participants without a class. In a
 workshop-wide topic everyone reads everything and `class_id` records the author's class, so "the
 tutor of the post's class" moderates it in both cases.
+
+Class moves: a post keeps the bucket it was written in, and its author's current class does not
+move it. Moving threads with their author would show the replies of her former classmates to her
+new class and take the thread away from those who took part in it. Instead, on top of the buckets,
+everyone reads the threads they took part in (their own posts never vanish), and a tutor reads and
+moderates their current learners' threads and posts wherever they were written (they answer for
+that learner now). Other participants still see only their own bucket.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import nh3
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true, type_coerce
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select, true, type_coerce
 from sqlalchemy.orm import aliased, selectinload
 
 from ..extensions import db
@@ -78,28 +85,50 @@ def _in_buckets(column: Any, allowed: set[int | None]) -> ColumnElement[bool]:
     return or_(*parts) if parts else false()
 
 
+def _learners(viewer: Viewer) -> Select[int]:
+    """Members now in the classes the viewer tutors."""
+    return select(WorkshopMember.id).where(WorkshopMember.class_id.in_(list(viewer.class_ids)))
+
+
+def _by_own_people(author: Any, viewer: Viewer) -> ColumnElement[bool]:
+    """Written by the viewer, or by one of their current learners."""
+    if not viewer.class_ids:
+        mine: ColumnElement[bool] = author == viewer.member.id
+        return mine
+    return or_(author == viewer.member.id, author.in_(_learners(viewer)))
+
+
 def can_see_hidden(viewer: Viewer, post: Post) -> bool:
-    """Hidden posts stay stored (grades may still weigh them); only moderators see them."""
-    return viewer.is_host or (post.class_id is not None and post.class_id in viewer.class_ids)
+    """Hidden posts stay stored (grades may still weigh them); only moderators see them: the host
+    team, and the tutor of the class the post was written in or of its author's current class."""
+    if viewer.is_host:
+        return True
+    if not viewer.class_ids:
+        return False
+    return post.class_id in viewer.class_ids or post.author.class_id in viewer.class_ids
 
 
 def _hidden_filter(viewer: Viewer, table: Any) -> ColumnElement[bool]:
     if viewer.is_host:
         return true()
     if viewer.class_ids:
-        return or_(table.hidden.is_(False), table.class_id.in_(list(viewer.class_ids)))
+        return or_(table.hidden.is_(False), table.class_id.in_(list(viewer.class_ids)),
+                   table.author_id.in_(_learners(viewer)))
     visible: ColumnElement[bool] = table.hidden.is_(False)
     return visible
 
 
 def can_moderate(viewer: Viewer, post: Post) -> bool:
-    """Pin, close, hide, mark answers: the host team, or the tutor of the post's class."""
+    """Pin, close, hide, mark answers: the host team, or the tutor of the post's class or of its
+    author's current class."""
     return can_see_hidden(viewer, post)
 
 
 def may_answer(viewer: Viewer, post: Post) -> bool:
-    """Moderators mark tutor/expert posts; an expert may mark only their own."""
-    return can_moderate(viewer, post) or (is_expert(viewer) and post.author_id == viewer.member.id)
+    """Moderators mark tutor/expert posts; an expert or tutor may mark their own (a tutor's reply in
+    a learner's thread kept in another bucket is not in the tutor's class)."""
+    own = post.author_id == viewer.member.id
+    return can_moderate(viewer, post) or (own and (is_expert(viewer) or viewer.is_tutor))
 
 
 def can_edit(viewer: Viewer, post: Post, now: datetime | None = None) -> bool:
@@ -108,10 +137,27 @@ def can_edit(viewer: Viewer, post: Post, now: datetime | None = None) -> bool:
     return post.author_id == viewer.member.id and not post.hidden and now - post.created_at <= EDIT_WINDOW
 
 
+def _took_part(viewer: Viewer, thread: Any) -> ColumnElement[bool]:
+    """The thread was started, or replied to, by the viewer or one of their current learners."""
+    reply = aliased(Post)
+    replied = exists().where(reply.parent_id == thread.id, _by_own_people(reply.author_id, viewer))
+    return or_(_by_own_people(thread.author_id, viewer), replied)
+
+
+def _readable(viewer: Viewer, activity: Activity) -> ColumnElement[bool] | None:
+    """Threads (rows of Post) the viewer reads in this topic, hidden ones aside; None = all."""
+    allowed = buckets(viewer, activity)
+    if allowed is None:
+        return None
+    return or_(_in_buckets(Post.class_id, allowed), _took_part(viewer, Post))
+
+
 def can_see_thread(viewer: Viewer, activity: Activity, thread: Post) -> bool:
     allowed = buckets(viewer, activity)
     if allowed is not None and thread.class_id not in allowed:
-        return False
+        took_part = db.session.scalar(select(Post.id).where(Post.id == thread.id, _took_part(viewer, Post)))
+        if took_part is None:
+            return False
     return not thread.hidden or can_see_hidden(viewer, thread)
 
 
@@ -143,8 +189,14 @@ class PostInput:
     class_given: bool = False
 
 
+def plain_newlines(text: str) -> str:
+    """CRLF and CR as LF. Browsers submit a textarea's line breaks as CRLF but count each as one
+    character for maxlength: limits are checked, and text stored, with LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _text(form: Any, name: str, limit: int, zh: str, en: str) -> str:
-    value = str(form.get(name) or "").strip()
+    value = plain_newlines(str(form.get(name) or "")).strip()
     if not value:
         raise InputError(name, f"{zh}不能为空", f"{en} must not be empty")
     if len(value) > limit:
@@ -217,9 +269,15 @@ def list_threads(viewer: Viewer, activity: Activity, class_filter: set[int | Non
             .where(reply.parent_id == Post.id, reply.hidden.is_(False))
             .correlate(Post).scalar_subquery())
     where = [Post.activity_id == activity.id, Post.parent_id.is_(None), _hidden_filter(viewer, Post)]
-    for allowed in (buckets(viewer, activity), class_filter):
-        if allowed is not None:
-            where.append(_in_buckets(Post.class_id, allowed))
+    readable = _readable(viewer, activity)
+    if readable is not None:
+        where.append(readable)
+    if class_filter is not None:
+        # A class's threads: those written in it, and those of its members written before they joined it.
+        ids = [i for i in class_filter if i is not None]
+        now_in = Post.author_id.in_(select(WorkshopMember.id).where(WorkshopMember.class_id.in_(ids)))
+        where.append(or_(_in_buckets(Post.class_id, class_filter), now_in) if ids else
+                     _in_buckets(Post.class_id, class_filter))
     total = int(db.session.scalar(select(func.count()).select_from(Post).where(*where)) or 0)
     threads = db.session.scalars(
         select(Post).where(*where)
