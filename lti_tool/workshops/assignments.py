@@ -28,7 +28,7 @@ from ..i18n import t
 from ..models import Activity, Submission
 from ..models.assignments import SubmissionVersion
 from ..statements.events import activity_iri, record_event
-from ..text import markdown
+from ..text import markdown, plain_newlines
 from .access import workshop_access
 from .forms import errors_text
 from .learner_views import activity_or_404
@@ -125,6 +125,8 @@ def submit_assignment(workshop_id: int, activity_id: int) -> Any:
         abort(409, description=t("作业已评分，不能再提交；如需修改请联系辅导老师",
                                  "This work is graded and final; ask your tutor to return it for revision"))
     raw = {k: v for k, v in request.form.items() if k in ("text", "choice", "remove_file") and v != ""}
+    if "text" in raw:
+        raw["text"] = plain_newlines(raw["text"])
     try:
         data = SubmitInput().load(raw)
     except ValidationError as exc:

@@ -31,7 +31,7 @@ from ..extensions import db
 from ..models import Activity, Post, WorkshopClass, WorkshopMember
 from ..models._types import UTCDateTime
 from ..params import small_int
-from ..text import markdown
+from ..text import markdown, plain_newlines
 from .access import Viewer
 
 PAGE_SIZE = 20
@@ -187,12 +187,6 @@ class PostInput:
     quote_id: int | None = None
     class_id: int | None = None
     class_given: bool = False
-
-
-def plain_newlines(text: str) -> str:
-    """CRLF and CR as LF. Browsers submit a textarea's line breaks as CRLF but count each as one
-    character for maxlength: limits are checked, and text stored, with LF."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _text(form: Any, name: str, limit: int, zh: str, en: str) -> str:

@@ -27,7 +27,7 @@ from ..i18n import t
 from ..models import Activity, Submission, SubmissionComment, WorkshopMember
 from ..params import small_int
 from ..statements.events import activity_iri, record_event
-from ..text import markdown
+from ..text import markdown, plain_newlines
 from .access import Viewer, workshop_access
 from .assignments import assignment_ref, choice_label, submission_or_404
 from .discussion_service import InputError, excerpt, parse_form_key, parse_page
@@ -115,7 +115,7 @@ def _item_page(sub: Submission, error: str | None = None, body: str = "", status
 
 def _parse(form: Any) -> tuple[str, str]:
     key = parse_form_key(form)
-    body = str(form.get("body") or "").strip()
+    body = plain_newlines(str(form.get("body") or "")).strip()
     if not body:
         raise InputError("body", "点评内容不能为空", "the comment must not be empty")
     if len(body) > COMMENT_MAX:

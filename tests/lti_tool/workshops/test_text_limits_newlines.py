@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from ...fixtures.lti import LtiHarness, lti_harness
 from .test_discussions import World, make_world, posts, reply, start_thread, thread_id_of
@@ -65,3 +66,24 @@ def test_one_character_over_is_still_refused(world: World) -> None:
         "csrf_token": w.token("wanglihua"), "form_key": str(uuid.uuid4()), "body": full_body(10_001, "\r\n")})
     assert r.status_code == 400 and "body:" in r.text
     assert len(posts(w)) == 1
+
+
+def test_assignment_text_and_showcase_comment_at_their_limits_with_crlf(lti: LtiHarness) -> None:
+    """The same for an assignment's text (20,000) and a comment on recommended work (1,000)."""
+    from lti_tool.extensions import db
+    from lti_tool.models import SubmissionComment
+
+    from .test_assignments import make_space, only_submission
+    from .test_showcase import comment, recommended
+
+    space = make_space(lti)
+    text = full_body(20_000, "\r\n")
+    assert space.submit("wanglihua", text=text).status_code == 200
+    with space.db():
+        stored = only_submission(space).text
+    assert stored == text.replace("\r\n", "\n") and len(stored) == 20_000
+    sid = recommended(space, "lijianguo")
+    assert comment(space, "zhouting", sid, full_body(1_000, "\r\n")).status_code == 200
+    with space.db():
+        body = db.session.scalars(select(SubmissionComment.body)).one()
+    assert "\r" not in body and len(body) == 1_000
