@@ -10,6 +10,9 @@ Decisions where the issue is silent:
   phase's planned hours, counted in full once it has ended and pro rata while it runs. Phases without
   dates give no plan, and then nobody is listed for hours.
 - 推优 is a toggle for submitted or graded work, not for work returned for revision; a return clears it.
+- 推优 pressed with a score (or a new comment) typed grades first, exactly as 评分 would, or
+  refuses with 评分's error and changes nothing: it is one form, and what the tutor typed must not be
+  silently dropped.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from ..china import china_today
 from ..extensions import db
 from ..i18n import t
 from ..models import Activity, Phase, Submission, User, WorkshopClass, WorkshopMember
+from ..models.assignments import SubmissionVersion
 from ..params import small_int
 from ..statements.actors import lti_actor_key
 from ..statements.events import record_event
@@ -187,6 +191,27 @@ def grade_submission(workshop_id: int, submission_id: int) -> Any:
     return _grade_page(_gradable(workshop_id, submission_id))
 
 
+def _score(sub: Submission, current: SubmissionVersion | None, score: Decimal | None, comment: str,
+           maximum: Decimal, now: datetime) -> tuple[str | None, list[tuple[str, dict[str, Any]]]]:
+    """评分: (an error naming the field, no change) or (None, the statements the grade makes). The
+    one grading path, shared by 评分 and by 推优 with a score typed."""
+    if score is None:
+        return "score: " + t("请填写分数", "a score is required"), []
+    if not Decimal(0) <= score <= maximum:
+        return "score: " + t(f"分数须在 0 到 {maximum} 之间", f"must be between 0 and {maximum}"), []
+    score = score.quantize(Decimal("0.01"))
+    if sub.state == "graded" and sub.score == score and (sub.comment or "") == comment:
+        return None, []  # a second click with the same grade is no new decision
+    sub.state, sub.score, sub.comment = "graded", score, comment or None
+    sub.graded_by_id, sub.graded_at = g.viewer.member.id, now
+    sub.review_revision += 1
+    if current is not None:
+        current.outcome, current.score, current.feedback = "graded", score, comment or None
+    result = {"raw": score, "max": maximum, "comment": comment}
+    return None, [("assignment.scored", result),
+                  ("assignment.passed" if score >= maximum * PASS_SHARE else "assignment.failed", result)]
+
+
 @bp.route("/<int:workshop_id>/submissions/<int:submission_id>/grade", methods=["POST"])
 @workshop_access("tutor")
 def grade_post(workshop_id: int, submission_id: int) -> Any:
@@ -205,31 +230,18 @@ def grade_post(workshop_id: int, submission_id: int) -> Any:
     action = data["action"]
     events: list[tuple[str, dict[str, Any]]] = []
     maximum = Decimal(activity.max_score)
+    messages: list[str] = []
     if action == "score":
-        score = data["score"]
-        if score is None:
-            return _grade_page(sub, "score: " + t("请填写分数", "a score is required"), raw, 400)
-        if not Decimal(0) <= score <= maximum:
-            return _grade_page(sub, "score: " + t(f"分数须在 0 到 {maximum} 之间", f"must be between 0 and {maximum}"),
-                               raw, 400)
-        score = score.quantize(Decimal("0.01"))
-        unchanged = sub.state == "graded" and sub.score == score and (sub.comment or "") == comment
-        if not unchanged:  # a second click with the same grade is no new decision
-            sub.state, sub.score, sub.comment = "graded", score, comment or None
-            sub.graded_by_id, sub.graded_at = viewer.member.id, now
-            sub.review_revision += 1
-            if current is not None:
-                current.outcome, current.score, current.feedback = "graded", score, comment or None
-            result = {"raw": score, "max": maximum, "comment": comment}
-            events = [("assignment.scored", result),
-                      ("assignment.passed" if score >= maximum * PASS_SHARE else "assignment.failed", result)]
-        message = t("已评分", "Graded")
+        error, events = _score(sub, current, data["score"], comment, maximum, now)
+        if error:
+            return _grade_page(sub, error, raw, 400)
+        messages.append(t("已评分", "Graded"))
     elif action == "return":
         if not comment:
             return _grade_page(sub, "comment: " + t("退回修改时请写明修改意见", "say what to revise when returning"),
                                raw, 400)
         if sub.state == "returned" and (sub.comment or "") == comment:
-            message = t("已退回修改", "Returned for revision")
+            messages.append(t("已退回修改", "Returned for revision"))
         else:
             sub.state, sub.comment, sub.score, sub.excellent = "returned", comment, None, False
             sub.graded_by_id, sub.graded_at = viewer.member.id, now
@@ -237,19 +249,29 @@ def grade_post(workshop_id: int, submission_id: int) -> Any:
             if current is not None:
                 current.outcome, current.score, current.feedback = "returned", None, comment
             events = [("assignment.returned", {})]
-            message = t("已退回修改", "Returned for revision")
+            messages.append(t("已退回修改", "Returned for revision"))
     else:
         if sub.state == "returned":
             refused = t("已退回修改的作业不能推优", "work returned for revision cannot be recommended")
             return _grade_page(sub, "action: " + refused, raw, 400)
+        # The form is one: a score or a new comment typed before 推优 is a grade too, saved (or
+        # refused, with nothing changed) as 评分 would, never silently dropped. Empty fields
+        # (a bare 推优) only recommend.
+        if data["score"] is not None or (comment and comment != (sub.comment or "")):
+            error, events = _score(sub, current, data["score"], comment, maximum, now)
+            if error:
+                return _grade_page(sub, error, raw, 400)
+            if events:
+                messages.append(t("已评分", "Graded"))
         sub.excellent = not sub.excellent
-        message = (t("已推优", "Recommended as excellent") if sub.excellent
-                   else t("已取消推优", "Recommendation withdrawn"))
+        messages.append(t("已推优", "Recommended as excellent") if sub.excellent
+                        else t("已取消推优", "Recommendation withdrawn"))
     db.session.commit()
     ref = assignment_ref(activity)
     for kind, result in events:
         # One statement per decision: the revision in the key makes a changed score a new statement.
         record_event(kind, viewer.workshop, sub.member, ref,
                      key=f"{sub.id}:v{sub.version}:r{sub.review_revision}", data=result)
-    flash(message)
+    for message in messages:
+        flash(message)
     return redirect(url_for("workshop.grade_submission", workshop_id=workshop_id, submission_id=sub.id))
