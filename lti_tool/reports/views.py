@@ -12,10 +12,11 @@ from sqlalchemy import select
 from ..china import china_today
 from ..extensions import db
 from ..grades.views import csv_response
+from ..i18n import t
 from ..models import WorkshopClass
 from ..params import small_int
 from ..workshops.access import Viewer, workshop_access
-from ..workshops.forms import DATE_ERROR, FIRST_DAY, LAST_DAY
+from ..workshops.forms import DATE_ERROR, FIRST_DAY, LAST_DAY, in_page_language, labelled
 from ..workshops.registry import NavLink, register_nav
 from ..workshops.views import bp
 from .progress_report import build_report, wechat_text
@@ -30,6 +31,14 @@ register_nav(NavLink("workshop.progress_report", "情况通报", "Progress repor
                      lambda v: v.is_host or v.is_tutor, order=75))
 
 
+class PeriodError(Exception):
+    """A period that cannot be reported on; the message is in the page's language."""
+
+
+# The period form's visible labels, which the messages name.
+_LABELS = {"from": ("从", "From"), "to": ("到", "To")}
+
+
 def _date(name: str, default: date) -> date:
     raw = (request.args.get(name) or "").strip()
     if not raw:
@@ -37,20 +46,25 @@ def _date(name: str, default: date) -> date:
     try:
         day = date.fromisoformat(raw)
     except ValueError:
-        abort(400, description=f"{name}: 日期格式应为 YYYY-MM-DD / expected a date YYYY-MM-DD, got {raw[:20]!r}")
+        raise PeriodError(labelled(t(*_LABELS[name]), t("请输入日期，如 2026-03-01",
+                                                        "enter a date such as 2026-03-01"))) from None
     if not FIRST_DAY <= day <= LAST_DAY:  # at the calendar's ends the period's days cannot be counted
-        abort(400, description=f"{name}: {DATE_ERROR}")
+        raise PeriodError(labelled(t(*_LABELS[name]), in_page_language(DATE_ERROR)))
     return day
 
 
-def _period() -> tuple[date, date]:
+def _default_period() -> tuple[date, date]:
     today = china_today()
-    end = _date("to", today)
+    return today - timedelta(days=6), today
+
+
+def _period() -> tuple[date, date]:
+    end = _date("to", china_today())
     start = _date("from", end - timedelta(days=6))
     if start > end:
-        abort(400, description="from: 开始日期晚于结束日期 / the start is after the end")
+        raise PeriodError(t("“从”的日期晚于“到”的日期", "“From” is after “To”"))
     if (end - start).days >= MAX_DAYS:
-        abort(400, description=f"from: 时段不能超过 {MAX_DAYS} 天 / at most {MAX_DAYS} days")
+        raise PeriodError(t(f"时段最长 {MAX_DAYS} 天", f"A period is at most {MAX_DAYS} days"))
     return start, end
 
 
@@ -73,19 +87,30 @@ def _classes(viewer: Viewer) -> tuple[list[int] | None, list[WorkshopClass]]:
 @workshop_access("tutor")
 def progress_report(workshop_id: int) -> Any:
     viewer: Viewer = g.viewer
-    start, end = _period()
+    try:
+        start, end = _period()
+        period_error = None
+    except PeriodError as exc:
+        # A 400 that is still the report page: the message by the period form, which keeps what was
+        # typed, and below it the default period's report (its heading says which days it covers).
+        period_error = str(exc)
+        start, end = _default_period()
     class_ids, choices = _classes(viewer)
     report = build_report(viewer.workshop, class_ids, start, end)
     return render_template("reports/progress.html", workshop=viewer.workshop, viewer=viewer, report=report,
                            text=wechat_text(report), choices=choices, chosen=request.args.get("class", ""),
-                           labels=STATUS_LABELS, listed=LISTED, lang=session.get("lang", "zh"))
+                           labels=STATUS_LABELS, listed=LISTED, lang=session.get("lang", "zh"),
+                           period_error=period_error), (400 if period_error else 200)
 
 
 @bp.route("/<int:workshop_id>/report.xlsx")
 @workshop_access("tutor")
 def progress_report_xlsx(workshop_id: int) -> Any:
     viewer: Viewer = g.viewer
-    start, end = _period()
+    try:
+        start, end = _period()
+    except PeriodError as exc:  # a download has no page to show the form on: the error page says it
+        abort(400, description=str(exc))
     class_ids, _ = _classes(viewer)
     report = build_report(viewer.workshop, class_ids, start, end)
     name = f"{viewer.workshop.title}-情况通报-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from grading import list_presets
 
 from ..extensions import db
+from ..i18n import t
 from ..models import Activity, Phase
 from .access import workshop_access
-from .forms import ActivityInput, PhaseInput, WorkshopSettings, errors_text, form_data
+from .forms import ActivityInput, PhaseInput, WorkshopSettings, errors_text, form_data, labelled
 from .registry import NavLink, register_nav
 from .views import bp
 
@@ -24,28 +25,35 @@ register_nav(NavLink("workshop.setup", "工作坊设置", "Workshop setup", lamb
 @workshop_access("host")
 def setup(workshop_id: int) -> Any:
     workshop = g.viewer.workshop
-    error = None
-    if request.method == "POST":
-        try:
-            data = WorkshopSettings().load(form_data(request.form))
-        except ValidationError as exc:
-            error = errors_text(exc)
-        else:
-            presets = {p.name for p in list_presets()}
-            if data["grading_preset"] and data["grading_preset"] not in presets:
-                error = f"grading_preset: 未知方案 / unknown preset {data['grading_preset']!r}"
-            else:
-                for key, value in data.items():
-                    setattr(workshop, key, value)
-                db.session.commit()
-                flash("已保存 / Saved")
-                return redirect(url_for("workshop.setup", workshop_id=workshop_id))
+    if request.method == "GET":
+        return _setup_page(workshop_id)
+    try:
+        data = WorkshopSettings().load(form_data(request.form))
+    except ValidationError as exc:
+        return _setup_page(workshop_id, "settings", errors_text(exc))
+    presets = {p.name for p in list_presets()}
+    if data["grading_preset"] and data["grading_preset"] not in presets:
+        return _setup_page(workshop_id, "settings", labelled(
+            t("考核方案", "Grading scheme"), t(f"没有名为 {data['grading_preset']!r} 的方案",
+                                               f"there is no scheme named {data['grading_preset']!r}")))
+    for key, value in data.items():
+        setattr(workshop, key, value)
+    db.session.commit()
+    flash("已保存 / Saved")
+    return redirect(url_for("workshop.setup", workshop_id=workshop_id))
+
+
+def _setup_page(workshop_id: int, failed: str | None = None, error: str | None = None) -> Any:
+    """The setup page; after a refused form (`failed`: settings, phase or activity), a 400 showing the
+    message by that form and what was typed in it, so nothing has to be typed again."""
     phases = db.session.scalars(select(Phase).where(Phase.workshop_id == workshop_id).order_by(Phase.position)).all()
     activities = db.session.scalars(
         select(Activity).where(Activity.workshop_id == workshop_id).order_by(Activity.phase_id, Activity.position)
     ).all()
-    return render_template("workshop/setup.html", workshop=workshop, phases=phases, activities=activities,
-                           presets=list_presets(), error=error, lang=session.get("lang", "zh")), (400 if error else 200)
+    return render_template("workshop/setup.html", workshop=g.viewer.workshop, phases=phases, activities=activities,
+                           presets=list_presets(), failed=failed, error=error,
+                           typed=request.form if failed else {},
+                           lang=session.get("lang", "zh")), (400 if error else 200)
 
 
 @bp.route("/<int:workshop_id>/phases", methods=["POST"])
@@ -54,7 +62,7 @@ def add_phase(workshop_id: int) -> Any:
     try:
         data = PhaseInput().load(form_data(request.form))
     except ValidationError as exc:
-        abort(400, description=errors_text(exc))
+        return _setup_page(workshop_id, "phase", errors_text(exc))
     position = db.session.scalar(select(func.count()).select_from(Phase).where(Phase.workshop_id == workshop_id))
     db.session.add(Phase(workshop_id=workshop_id, position=int(position or 0), **data))
     db.session.commit()
@@ -67,11 +75,12 @@ def add_activity(workshop_id: int) -> Any:
     try:
         data = ActivityInput().load(form_data(request.form))
     except ValidationError as exc:
-        abort(400, description=errors_text(exc))
+        return _setup_page(workshop_id, "activity", errors_text(exc))
     if data["phase_id"] is not None:
         phase = db.session.get(Phase, data["phase_id"])
         if phase is None or phase.workshop_id != workshop_id:
-            abort(400, description="phase_id: 不属于本工作坊 / not a phase of this workshop")
+            return _setup_page(workshop_id, "activity", labelled(
+                t("阶段", "Phase"), t("不是本工作坊的阶段", "not a phase of this workshop")))
     choices = [c.strip()[:200] for c in data.pop("choices").splitlines() if c.strip()]
     position = db.session.scalar(select(func.count()).select_from(Activity).where(Activity.workshop_id == workshop_id))
     activity = Activity(workshop_id=workshop_id, position=int(position or 0), choices=choices, **data)

@@ -19,11 +19,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..i18n import t
 from ..models import User, WorkshopMember
 from ..models.workshops import MAX_CLASS_SIZE, MAX_COHOSTS, StudyGroup, WorkshopClass
 from ..params import small_int
 from .access import workshop_access
-from .forms import MAX_ROW_ID, RowId, Text, errors_text, form_data
+from .forms import MAX_ROW_ID, FormSchema, RowId, Text, errors_text, form_data, label, labelled
 from .registry import NavLink, register_nav
 from .roster import RosterSyncError, request_sync, sync_inline, sync_roster
 from .roster_io import Person, Plan, RosterFileError, export_row, plan_import, read_table, to_csv, to_xlsx
@@ -38,31 +39,42 @@ ROLE_ORDER = case({"host": 0, "cohost": 1, "tutor": 2, "observer": 3}, value=Wor
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class NamedInput(Schema):
-    name = Text(required=True, validate=validate.Length(min=1, max=100))
+class NamedInput(FormSchema):
+    name = Text(required=True, validate=validate.Length(min=1, max=100), metadata=label("名称", "Name"))
 
 
 class ClassInput(NamedInput):
-    tutor_member_id = RowId()
+    tutor_member_id = RowId("辅导老师", "Tutor")
 
 
 class GroupInput(NamedInput):
-    leader_member_id = RowId()
+    leader_member_id = RowId("研修组长", "Leader")
 
 
-class MemberInput(Schema):
-    role = fields.String(required=True, validate=validate.OneOf(("host", *ASSIGNABLE_ROLES)))
-    class_id = RowId()
-    group_id = RowId()
-    school = Text(load_default=None, validate=validate.Length(max=200))
-    town = Text(load_default=None, validate=validate.Length(max=200))
+class MemberInput(FormSchema):
+    role = fields.String(required=True, validate=validate.OneOf(("host", *ASSIGNABLE_ROLES)),
+                         metadata=label("角色", "Role"))
+    class_id = RowId("班级", "Class")
+    group_id = RowId("研修小组", "Group")
+    school = Text(load_default=None, validate=validate.Length(max=200), metadata=label("学校", "School"))
+    town = Text(load_default=None, validate=validate.Length(max=200), metadata=label("镇街", "Town"))
+
+
+class Refused(Exception):
+    """A class or group form refused: the page is shown again with this message by that form."""
 
 
 def _load(schema: Schema) -> dict[str, Any]:
     try:
         return schema.load(form_data(request.form))  # type: ignore[no-any-return]
     except ValidationError as exc:
-        abort(400, description=errors_text(exc))
+        raise Refused(errors_text(exc)) from None
+
+
+def _refused(workshop_id: int, form: str, exc: Refused) -> Any:
+    """The people page again, 400: the message by `form` (class-new, class-<id>, group-new,
+    group-<id>) and what was typed kept in it."""
+    return _render(workshop_id, failed=form, form_error=str(exc), status=400)
 
 
 def _lang() -> str:
@@ -91,12 +103,12 @@ def _member_or_404(workshop_id: int, member_id: int) -> WorkshopMember:
     return member
 
 
-def _member_field(workshop_id: int, member_id: int | None, field: str) -> WorkshopMember | None:
+def _member_field(workshop_id: int, member_id: int | None, field_label: str) -> WorkshopMember | None:
     if member_id is None:
         return None
     member = db.session.get(WorkshopMember, member_id)
     if member is None or member.workshop_id != workshop_id:
-        abort(400, description=f"{field}: 不是本工作坊的成员 / not a member of this workshop")
+        raise Refused(labelled(field_label, t("不是本工作坊的成员", "not a member of this workshop")))
     return member
 
 
@@ -172,7 +184,7 @@ def _filtered_members(workshop_id: int) -> tuple[list[WorkshopMember], int, int,
 
 
 def _render(workshop_id: int, *, error: str | None = None, import_errors: list[str] | None = None,
-            status: int = 200) -> Any:
+            failed: str | None = None, form_error: str | None = None, status: int = 200) -> Any:
     workshop = g.viewer.workshop
     members, total, page, filters = _filtered_members(workshop_id)
     classes = db.session.scalars(select(WorkshopClass).where(WorkshopClass.workshop_id == workshop_id)
@@ -200,6 +212,7 @@ def _render(workshop_id: int, *, error: str | None = None, import_errors: list[s
         group_members={grp.id: [m for m in grouped if m.group_id == grp.id] for grp in groups},
         role_labels=WORKSHOP_ROLE_LABELS, max_class=MAX_CLASS_SIZE, max_cohosts=MAX_COHOSTS, error=error,
         import_errors=import_errors, lang=_lang(), sync_pending=workshop.roster_sync_pending,
+        failed=failed, form_error=form_error, typed=request.form if failed else {},
     ), status
 
 
@@ -211,19 +224,26 @@ def people(workshop_id: int) -> Any:
 
 # -- classes ----------------------------------------------------------------------------------------
 def _check_tutor(workshop_id: int, member_id: int | None) -> int | None:
-    tutor = _member_field(workshop_id, member_id, "tutor_member_id")
+    tutor = _member_field(workshop_id, member_id, t("辅导老师", "Tutor"))
     if tutor is not None and tutor.role != "tutor":
-        abort(400, description="tutor_member_id: 须为辅导老师 / must be a tutor member")
+        raise Refused(labelled(t("辅导老师", "Tutor"), t("须为本工作坊的辅导老师", "must be a tutor of this workshop")))
     return tutor.id if tutor else None
+
+
+def _class_name_taken() -> Refused:
+    return Refused(labelled(t("名称", "Name"), t("已有同名班级", "a class with this name already exists")))
 
 
 @bp.route("/<int:workshop_id>/people/classes", methods=["POST"])
 @workshop_access("host")
 def create_class(workshop_id: int) -> Any:
-    data = _load(ClassInput())
-    if _taken(WorkshopClass, workshop_id, data["name"]):
-        abort(400, description="name: 已有同名班级 / a class with this name exists")
-    tutor_id = _check_tutor(workshop_id, data["tutor_member_id"])
+    try:
+        data = _load(ClassInput())
+        if _taken(WorkshopClass, workshop_id, data["name"]):
+            raise _class_name_taken()
+        tutor_id = _check_tutor(workshop_id, data["tutor_member_id"])
+    except Refused as exc:
+        return _refused(workshop_id, "class-new", exc)
     db.session.add(WorkshopClass(workshop_id=workshop_id, name=data["name"], tutor_member_id=tutor_id))
     db.session.commit()
     flash("班级已创建 / Class created")
@@ -234,10 +254,14 @@ def create_class(workshop_id: int) -> Any:
 @workshop_access("host")
 def update_class(workshop_id: int, class_id: int) -> Any:
     klass = _class_or_404(workshop_id, class_id)
-    data = _load(ClassInput())
-    if _taken(WorkshopClass, workshop_id, data["name"], exclude=klass.id):
-        abort(400, description="name: 已有同名班级 / a class with this name exists")
-    klass.name, klass.tutor_member_id = data["name"], _check_tutor(workshop_id, data["tutor_member_id"])
+    try:
+        data = _load(ClassInput())
+        if _taken(WorkshopClass, workshop_id, data["name"], exclude=klass.id):
+            raise _class_name_taken()
+        tutor_id = _check_tutor(workshop_id, data["tutor_member_id"])
+    except Refused as exc:
+        return _refused(workshop_id, f"class-{klass.id}", exc)
+    klass.name, klass.tutor_member_id = data["name"], tutor_id
     db.session.commit()
     flash("班级已保存 / Class saved")
     return redirect(url_for("workshop.people", workshop_id=workshop_id))
@@ -260,12 +284,19 @@ def delete_class(workshop_id: int, class_id: int) -> Any:
 
 
 # -- study groups -----------------------------------------------------------------------------------
+def _group_name_taken() -> Refused:
+    return Refused(labelled(t("名称", "Name"), t("已有同名研修小组", "a group with this name already exists")))
+
+
 @bp.route("/<int:workshop_id>/people/groups", methods=["POST"])
 @workshop_access("host")
 def create_group(workshop_id: int) -> Any:
-    data = _load(NamedInput())
-    if _taken(StudyGroup, workshop_id, data["name"]):
-        abort(400, description="name: 已有同名研修小组 / a group with this name exists")
+    try:
+        data = _load(NamedInput())
+        if _taken(StudyGroup, workshop_id, data["name"]):
+            raise _group_name_taken()
+    except Refused as exc:
+        return _refused(workshop_id, "group-new", exc)
     db.session.add(StudyGroup(workshop_id=workshop_id, name=data["name"]))
     db.session.commit()
     flash("研修小组已创建 / Group created")
@@ -276,12 +307,15 @@ def create_group(workshop_id: int) -> Any:
 @workshop_access("host")
 def update_group(workshop_id: int, group_id: int) -> Any:
     group = _group_or_404(workshop_id, group_id)
-    data = _load(GroupInput())
-    if _taken(StudyGroup, workshop_id, data["name"], exclude=group.id):
-        abort(400, description="name: 已有同名研修小组 / a group with this name exists")
-    leader = _member_field(workshop_id, data["leader_member_id"], "leader_member_id")
-    if leader is not None and leader.group_id != group.id:
-        abort(400, description="leader_member_id: 组长须是本组成员 / the leader must be a member of this group")
+    try:
+        data = _load(GroupInput())
+        if _taken(StudyGroup, workshop_id, data["name"], exclude=group.id):
+            raise _group_name_taken()
+        leader = _member_field(workshop_id, data["leader_member_id"], t("研修组长", "Leader"))
+        if leader is not None and leader.group_id != group.id:
+            raise Refused(labelled(t("研修组长", "Leader"), t("须是本组成员", "must be a member of this group")))
+    except Refused as exc:
+        return _refused(workshop_id, f"group-{group.id}", exc)
     group.name, group.leader_member_id = data["name"], leader.id if leader else None
     db.session.commit()
     flash("研修小组已保存 / Group saved")
@@ -322,7 +356,10 @@ def _stop_tutoring(member: WorkshopMember) -> None:
 def edit_member(workshop_id: int, member_id: int) -> Any:
     member = _member_or_404(workshop_id, member_id)
     if request.method == "POST":
-        data = _load(MemberInput())
+        try:
+            data = _load(MemberInput())
+        except Refused as exc:  # people_member.html has no place for a message yet: the error page says it
+            abort(400, description=str(exc))
         role = data["role"]
         if (role == "host") != (member.role == "host"):
             abort(400, description="role: 坊主的身份来自课程平台 / the host role comes from the LMS")

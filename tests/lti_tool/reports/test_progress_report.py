@@ -121,13 +121,15 @@ def test_tutor_reports_on_their_own_class_only(lti: LtiHarness) -> None:
 
 
 def test_bad_periods_are_refused_with_the_field_named(lti: LtiHarness) -> None:
+    """A 400 that is still the report page: the message above the period form (by the form's labels
+    从 and 到), the typed dates in it (test_form_errors_inline.py covers those and English)."""
     host, base, _, _ = reported_workshop(lti)
     r = host.get(base + "/report?from=2026-13-01")
-    assert r.status_code == 400 and "from" in r.text
+    assert r.status_code == 400 and 'id="period-error">从：请输入日期' in r.text
     r = host.get(base + "/report?from=2026-11-20&to=2026-11-01")
-    assert r.status_code == 400 and "from" in r.text
+    assert r.status_code == 400 and 'id="period-error">“从”的日期晚于“到”的日期<' in r.text
     r = host.get(base + "/report?from=2020-01-01&to=2026-01-01")
-    assert r.status_code == 400 and "366" in r.text
+    assert r.status_code == 400 and 'id="period-error">时段最长 366 天<' in r.text
     assert host.get(base + "/report?class=abc").status_code == 404
 
 

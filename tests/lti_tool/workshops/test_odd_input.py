@@ -91,20 +91,21 @@ def test_blank_required_text_and_impossible_dates_in_the_host_forms(world: dict[
     csrf = token(w, "maxiaoyan")
     settings = {"required_hours": "50", "minutes_per_hour": "45", "hours_rounding": "proportional"}
     cases = [
-        ("/setup", {"title": "   ", **settings}, "title: 不能为空"),
-        ("/phases", {"title": " \t "}, "title: 不能为空"),
-        ("/phases", {"title": "第二阶段", "starts_on": "0001-01-01"}, "starts_on: 日期应在 2000 至 2100 年之间"),
-        ("/activities", {"kind": "reading", "title": "  "}, "title: 不能为空"),
+        ("/setup", {"title": "   ", **settings}, "名称：不能为空"),
+        ("/phases", {"title": " \t "}, "阶段名称：不能为空"),
+        ("/phases", {"title": "第二阶段", "starts_on": "0001-01-01"}, "开始日期：应在 2000 至 2100 年之间"),
+        ("/activities", {"kind": "reading", "title": "  "}, "标题：不能为空"),
         ("/activities", {"kind": "assignment", "title": "作业", "due_at": "0001-01-01T00:00:00"},
-         "due_at: 日期应在 2000 至 2100 年之间"),
+         "截止时间：应在 2000 至 2100 年之间"),
         ("/activities", {"kind": "offline", "title": "集中研修", "session_date": "9999-12-31"},
-         "session_date: 日期应在 2000 至 2100 年之间"),
-        ("/people/classes", {"name": "  "}, "name: 不能为空"),
+         "日期：应在 2000 至 2100 年之间"),
+        ("/people/classes", {"name": "  "}, "名称：不能为空"),
     ]
     for path, data, message in cases:
         resp = host.post(w["base"] + path, data={"csrf_token": csrf, **data})
         assert resp.status_code == 400, (path, data, resp.status_code)
         assert message in resp.text, (path, resp.text[:500])
+        assert "无法进入" not in resp.text, path  # the form's own page again, not the bare error page
     # Blank optional text is simply left empty.
     saved = host.post(w["base"] + "/setup", data={"csrf_token": csrf, "title": "工作坊", "subject": "  ", **settings})
     assert saved.status_code == 200 and "已保存" in saved.text
