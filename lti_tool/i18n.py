@@ -37,6 +37,32 @@ def t(zh: str, en: str) -> str:
     return en if current_lang() == "en" else zh
 
 
+class Punctuation:
+    """The separators templates put between a label and its value, or around a note: full-width in
+    Chinese, ASCII with a space in English ("您好，" but "Hello, "; "身份：" but "Role: ").
+    Templates write `{{ _('身份') }}{{ punct.colon }}`."""
+
+    @property
+    def colon(self) -> str:
+        return ": " if current_lang() == "en" else "："
+
+    @property
+    def comma(self) -> str:
+        return ", " if current_lang() == "en" else "，"
+
+    @property
+    def semicolon(self) -> str:
+        return "; " if current_lang() == "en" else "；"
+
+    @property
+    def lp(self) -> str:
+        return " (" if current_lang() == "en" else "（"
+
+    @property
+    def rp(self) -> str:
+        return ")" if current_lang() == "en" else "）"
+
+
 def _compiled_catalogs(instance_path: Path) -> Path:
     """Compile every .po under CATALOG_DIR into instance/translations when missing or stale."""
     from babel.messages.mofile import write_mo

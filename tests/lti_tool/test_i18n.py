@@ -11,6 +11,7 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from flask import render_template_string
 
 ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "lti_tool/translations/en/LC_MESSAGES/messages.po"
@@ -49,6 +50,28 @@ def test_templates_write_page_text_through_the_catalog() -> None:
     offenders = [f"{p.relative_to(ROOT)}:{i}" for p in (ROOT / "lti_tool/templates").rglob("*.html")
                  for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if literal.search(line)]
     assert not offenders, offenders
+
+
+def test_template_text_leaves_punctuation_to_the_page_language() -> None:
+    """Between a message and a value, templates write {{ punct.colon }} and the like: full-width in
+    Chinese, ASCII in English. Written out, an English page read "Hello， 王丽华" and "Role： Participant"
+    (found by exploratory QA in English)."""
+    blocks = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+    offenders = [f"{p.relative_to(ROOT)}:{i}: {line.strip()}" for p in (ROOT / "lti_tool/templates").rglob("*.html")
+                 for i, line in enumerate(blocks.sub("", p.read_text(encoding="utf-8")).splitlines(), 1)
+                 if re.search("[：，；（）]", line)]
+    assert not offenders, "\n".join(offenders)
+
+
+def test_punctuation_follows_the_page_language(tmp_path: Path) -> None:
+    from lti_tool import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+                      "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "t"})
+    template = "{{ _('您好') }}{{ punct.comma }}王{{ punct.lp }}{{ _('身份') }}{{ punct.colon }}1{{ punct.rp }}"
+    for lang, expected in (("zh", "您好，王（身份：1）"), ("en", "Hello, 王 (Role: 1)")):
+        with app.test_request_context(f"/?lang={lang}"):
+            assert render_template_string(template) == expected
 
 
 def test_pages_follow_the_launch_locale(tmp_path: Path) -> None:
