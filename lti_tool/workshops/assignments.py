@@ -30,7 +30,7 @@ from ..models.assignments import SubmissionVersion
 from ..statements.events import activity_iri, record_event
 from ..text import markdown, plain_newlines
 from .access import workshop_access
-from .forms import errors_text
+from .forms import errors_text, field_error
 from .learner_views import activity_or_404
 from .registry import register_kind_page
 from .uploads import UploadError, remove_upload, save_upload, send_upload
@@ -135,8 +135,8 @@ def submit_assignment(workshop_id: int, activity_id: int) -> Any:
     choices = list(activity.choices or [])
     choice = data["choice"]
     if choices and (choice is None or not 0 <= choice < len(choices)):
-        return _page(activity, "choice: " + t(f"请从 {len(choices)} 个任务中选择一个",
-                                              f"pick one of the {len(choices)} tasks"), raw, 400)
+        return _page(activity, field_error("choice", f"请从 {len(choices)} 个任务中选择一个",
+                                           f"pick one of the {len(choices)} tasks"), raw, 400)
     if not choices:
         choice = None
     upload = request.files.get("file")
@@ -150,8 +150,8 @@ def submit_assignment(workshop_id: int, activity_id: int) -> Any:
     file_name = stored.name if stored else (sub.file_name if keep_old and sub else None)
     file_stored = stored.stored if stored else (sub.file_stored if keep_old and sub else None)
     if not text and not file_stored:
-        empty = t("请填写作业内容或上传一个文件", "write an answer or attach a file")
-        return _page(activity, "text: " + empty, raw, 400)
+        return _page(activity, field_error("text", "请填写作业内容或上传一个文件", "write an answer or attach a file"),
+                     raw, 400)
     now = datetime.now(UTC)
     late = bool(activity.due_at and now > activity.due_at)
     file_size = stored.size if stored else None

@@ -195,6 +195,11 @@ def labelled(field_label: str, text: str) -> str:
     return t(f"{field_label}：{text}", f"{field_label}: {text}")
 
 
+def field_error(name: str, zh: str, en: str) -> str:
+    """A view's own check of a field named in FIELD_LABELS, worded as errors_text words the rest."""
+    return labelled(t(*FIELD_LABELS[name]), t(zh, en))
+
+
 def in_page_language(message: str) -> str:
     """A validation message as the page's language says it (marshmallow's English, or a pair)."""
     for pattern, pair in _DEFAULTS:

@@ -34,10 +34,10 @@ from ..models.assignments import SubmissionVersion
 from ..params import small_int
 from ..statements.actors import lti_actor_key
 from ..statements.events import record_event
-from ..text import markdown
+from ..text import markdown, plain_newlines
 from .access import workshop_access
 from .assignments import assignment_ref, choice_label, state_label, submission_or_404
-from .forms import errors_text
+from .forms import errors_text, field_error
 from .progress import hours_by_key
 from .registry import NavLink, register_nav
 from .views import bp
@@ -196,9 +196,9 @@ def _score(sub: Submission, current: SubmissionVersion | None, score: Decimal | 
     """评分: (an error naming the field, no change) or (None, the statements the grade makes). The
     one grading path, shared by 评分 and by 推优 with a score typed."""
     if score is None:
-        return "score: " + t("请填写分数", "a score is required"), []
+        return field_error("score", "请填写分数", "a score is required"), []
     if not Decimal(0) <= score <= maximum:
-        return "score: " + t(f"分数须在 0 到 {maximum} 之间", f"must be between 0 and {maximum}"), []
+        return field_error("score", f"须在 0 到 {maximum} 之间", f"must be between 0 and {maximum}"), []
     score = score.quantize(Decimal("0.01"))
     if sub.state == "graded" and sub.score == score and (sub.comment or "") == comment:
         return None, []  # a second click with the same grade is no new decision
@@ -220,6 +220,8 @@ def grade_post(workshop_id: int, submission_id: int) -> Any:
     activity = db.session.get(Activity, sub.activity_id)
     assert activity is not None
     raw = {k: v for k, v in request.form.items() if k in ("action", "score", "comment") and v != ""}
+    if "comment" in raw:  # its 5,000 as the browser's maxlength counts them (text.plain_newlines)
+        raw["comment"] = plain_newlines(raw["comment"])
     try:
         data = GradeInput().load(raw)
     except ValidationError as exc:
@@ -238,8 +240,8 @@ def grade_post(workshop_id: int, submission_id: int) -> Any:
         messages.append(t("已评分", "Graded"))
     elif action == "return":
         if not comment:
-            return _grade_page(sub, "comment: " + t("退回修改时请写明修改意见", "say what to revise when returning"),
-                               raw, 400)
+            missing = field_error("comment", "退回修改时请写明修改意见", "say what to revise when returning")
+            return _grade_page(sub, missing, raw, 400)
         if sub.state == "returned" and (sub.comment or "") == comment:
             messages.append(t("已退回修改", "Returned for revision"))
         else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -69,7 +70,8 @@ def test_one_character_over_is_still_refused(world: World) -> None:
 
 
 def test_assignment_text_and_showcase_comment_at_their_limits_with_crlf(lti: LtiHarness) -> None:
-    """The same for an assignment's text (20,000) and a comment on recommended work (1,000)."""
+    """The same for an assignment's text (20,000), the tutor's comment (5,000) and a comment on
+    recommended work (1,000)."""
     from lti_tool.extensions import db
     from lti_tool.models import SubmissionComment
 
@@ -82,8 +84,22 @@ def test_assignment_text_and_showcase_comment_at_their_limits_with_crlf(lti: Lti
     with space.db():
         stored = only_submission(space).text
     assert stored == text.replace("\r\n", "\n") and len(stored) == 20_000
+    from .test_tutor_queue import grade
+
+    assert grade(space, "huwenbin", only_id(space), action="return",
+                 comment=full_body(5_000, "\r\n")).status_code == 200
+    with space.db():
+        returned = only_submission(space).comment
+    assert "\r" not in returned and len(returned) == 5_000
     sid = recommended(space, "lijianguo")
     assert comment(space, "zhouting", sid, full_body(1_000, "\r\n")).status_code == 200
     with space.db():
         body = db.session.scalars(select(SubmissionComment.body)).one()
     assert "\r" not in body and len(body) == 1_000
+
+
+def only_id(space: Any) -> int:
+    from .test_assignments import only_submission
+
+    with space.db():
+        return int(only_submission(space).id)

@@ -63,7 +63,7 @@ def test_tutor_grades_returns_and_recommends(lti: LtiHarness) -> None:
     assert "待批改" in space.get("huwenbin", "/").text  # the navigation link
     # Return for revision: a comment is required.
     r = grade(space, "huwenbin", sid, action="return")
-    assert r.status_code == 400 and "comment:" in r.text
+    assert r.status_code == 400 and "评语：退回修改时请写明修改意见" in r.text
     r = grade(space, "huwenbin", sid, action="return", comment="请补充**教学目标** " + XSS)
     assert r.status_code == 200 and 'data-state="returned"' in r.text
     mine = space.get("wanglihua", f"/as/{space.activity_id}")
@@ -161,8 +161,8 @@ def test_only_the_class_tutor_or_host_grades(lti: LtiHarness) -> None:
 )
 def test_bad_scores_name_the_field(lti: LtiHarness, score: str, action: str) -> None:
     """Score not a number, out of 0..max, more than 2 decimals, or missing → 400 naming `score`; an
-    unknown action → 400 naming `action`; nothing changed, no statement. Refused by the form's schema,
-    the field is named by its label (forms.errors_text); the grading view's own checks say `score:`."""
+    unknown action → 400 naming `action`; nothing changed, no statement. The schema's refusals and the
+    grading view's own checks alike name the field by its label (forms.errors_text, forms.field_error)."""
     space = make_space(lti, max_score="100")
     sid = submitted(space)
     r = grade(space, "huwenbin", sid, action=action, score=score, comment=XSS)
@@ -172,8 +172,10 @@ def test_bad_scores_name_the_field(lti: LtiHarness, score: str, action: str) -> 
         expected = "分数：请输入数字"
     elif score == "12.345":
         expected = "分数：最多两位小数"
+    elif score == "":
+        expected = "分数：请填写分数"
     else:
-        expected = "score:"
+        expected = "分数：须在 0 到 100.00 之间"  # the maximum as the form shows it
     assert r.status_code == 400 and expected in r.text
     assert "<script>alert" not in r.text
     with space.db():
