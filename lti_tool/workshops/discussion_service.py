@@ -28,6 +28,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, o
 from sqlalchemy.orm import aliased, selectinload
 
 from ..extensions import db
+from ..i18n import t
 from ..models import Activity, Post, WorkshopClass, WorkshopMember
 from ..models._types import UTCDateTime
 from ..params import small_int
@@ -46,11 +47,17 @@ POST_ACTIONS = frozenset({"hide", "unhide", "answer", "unanswer"})
 
 
 class InputError(ValueError):
-    """Bad input: `field` names the form field, the message is bilingual."""
+    """Bad input: `field` names the form field; `message` says what is wrong in the page's language
+    (each text names what it is about: "标题不能为空"). The exception's own text keeps the field and
+    both languages, for logs."""
 
     def __init__(self, field_name: str, zh: str, en: str) -> None:
         super().__init__(f"{field_name}: {zh} / {en}")
-        self.field = field_name
+        self.field, self._zh, self._en = field_name, zh, en
+
+    @property
+    def message(self) -> str:
+        return t(self._zh, self._en)
 
 
 # --- who sees what ---------------------------------------------------------------------------
@@ -204,7 +211,8 @@ def _int(form: Any, name: str) -> int | None:
         return None
     value = small_int(raw)
     if value is None:
-        raise InputError(name, "不是有效的编号", "not a valid id")
+        # A hidden field (quote_id, class_id, parent): only a hand-made request gets here.
+        raise InputError(name, f"{name}：不是有效的编号", f"{name}: not a valid id")
     return value
 
 

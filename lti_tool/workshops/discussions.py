@@ -68,7 +68,7 @@ def _page() -> int:
     try:
         return svc.parse_page(request.args.get("page"))
     except svc.InputError as exc:
-        abort(400, description=str(exc))
+        abort(400, description=exc.message)
 
 
 def _class_filter(viewer: Viewer, activity: Activity, classes: list[Any]) -> tuple[set[int | None] | None, str]:
@@ -176,7 +176,7 @@ def discussion_new_thread(workshop_id: int, activity_id: int) -> Any:
         data = svc.parse_post(request.form, thread=True)
         class_id = _thread_bucket(viewer, activity, data)
     except svc.InputError as exc:
-        return _render_list(viewer, activity, error=str(exc), draft=draft)
+        return _render_list(viewer, activity, error=exc.message, draft=draft)
     found = svc.existing_post(viewer.member.id, data.form_key)
     if found is not None and (found.activity_id != activity.id or found.parent_id is not None):
         return _render_list(viewer, activity, error=_KEY_REUSED, draft={**draft, "form_key": str(uuid.uuid4())})
@@ -218,7 +218,7 @@ def discussion_reply(workshop_id: int, activity_id: int, thread_id: int) -> Any:
             if quoted is None or not _quotable(viewer, thread, quoted):
                 raise svc.InputError("quote_id", "只能引用本话题中的帖子", "you can quote only posts of this thread")
     except svc.InputError as exc:
-        return _render_thread(viewer, activity, thread, error=str(exc), draft=draft)
+        return _render_thread(viewer, activity, thread, error=exc.message, draft=draft)
     found = svc.existing_post(viewer.member.id, data.form_key)
     if found is not None and found.parent_id != thread.id:
         return _render_thread(viewer, activity, thread, error=_KEY_REUSED,
@@ -333,7 +333,7 @@ def discussion_edit(workshop_id: int, activity_id: int, post_id: int) -> Any:
             # The form key is only for new posts; an edit overwrites the same post, so it is idempotent.
             data = svc.parse_post({**request.form, "form_key": str(uuid.uuid4())}, thread=post.parent_id is None)
         except svc.InputError as exc:
-            error = str(exc)
+            error = exc.message
         else:
             if data.title is not None:
                 post.title = data.title

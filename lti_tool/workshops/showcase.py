@@ -65,7 +65,7 @@ def showcase(workshop_id: int) -> Any:
     try:
         page = parse_page(request.args.get("page"))
     except InputError as exc:
-        abort(400, description=str(exc))
+        abort(400, description=exc.message)
     where: list[ColumnElement[bool]] = [Submission.activity_id.in_(list(titles)), Submission.excellent.is_(True),
                                         WorkshopMember.active.is_(True)]
     if chosen is not None:
@@ -131,7 +131,7 @@ def showcase_comment(workshop_id: int, submission_id: int) -> Any:
     try:
         body, key = _parse(request.form)
     except InputError as exc:
-        return _item_page(sub, str(exc), str(request.form.get("body") or "")[:COMMENT_MAX * 2], 400)
+        return _item_page(sub, exc.message, str(request.form.get("body") or "")[:COMMENT_MAX * 2], 400)
     found = db.session.scalars(select(SubmissionComment).where(
         SubmissionComment.author_id == viewer.member.id, SubmissionComment.form_key == key)).first()
     if found is None:

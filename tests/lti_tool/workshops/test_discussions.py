@@ -211,10 +211,10 @@ def test_threads_replies_quotes_and_per_class_visibility(world: World) -> None:
         assert "<script>alert" not in html and "<img src=x" not in html and 'href="javascript:' not in html
         assert "&lt;script&gt;" in html
     assert "<strong>bold</strong>" in page  # safe Markdown kept
-    # Quoting a post from another thread, or a made-up id, is refused naming the field.
+    # Quoting a post from another thread, or a made-up id, is refused saying why.
     other = thread_id_of(start_thread(w, "wanglihua", "另一个话题", "内容"))
     r = reply(w, "wanglihua", other, "引用别处", quote=tutor_reply.id)
-    assert r.status_code == 400 and "quote_id" in r.text and "引用别处" in r.text  # draft kept
+    assert r.status_code == 400 and "只能引用本话题中的帖子" in r.text and "引用别处" in r.text  # draft kept
     assert reply(w, "wanglihua", other, "x", quote=999999).status_code == 400
     # The quote link pre-fills the reply form (no JavaScript needed).
     q = w.s("wanglihua").get(f"{w.list_url()}/t/{tid}?quote={tutor_reply.id}").text
@@ -353,31 +353,31 @@ def test_closed_topic_refuses_posts(world: World) -> None:
 
 def test_bad_input_names_the_field(world: World) -> None:
     """Empty or enormous titles and bodies, a missing form key, bad pages and filters: 400 naming
-    the field, nothing stored."""
+    the field by its label in the page's language, nothing stored."""
     w = world
     cases = [
-        ({"title": "", "body": "内容"}, "title"),
-        ({"title": "   ", "body": "内容"}, "title"),
-        ({"title": "x" * 201, "body": "内容"}, "title"),
-        ({"title": "标题", "body": " \n\t "}, "body"),
-        ({"title": "标题", "body": "长" * 10_001}, "body"),
+        ({"title": "", "body": "内容"}, "标题不能为空"),
+        ({"title": "   ", "body": "内容"}, "标题不能为空"),
+        ({"title": "x" * 201, "body": "内容"}, "标题最多 200 字"),
+        ({"title": "标题", "body": " \n\t "}, "内容不能为空"),
+        ({"title": "标题", "body": "长" * 10_001}, "内容最多 10000 字"),
     ]
-    for fields, name in cases:
+    for fields, shown in cases:
         r = start_thread(w, "wanglihua", fields["title"], fields["body"])
-        assert r.status_code == 400 and f"{name}:" in r.text, (name, r.status_code)
+        assert r.status_code == 400 and shown in r.text, (shown, r.status_code)
     assert start_thread(w, "wanglihua", "x" * 200, "长" * 10_000).status_code == 302  # limits inclusive
     tid = posts(w)[-1].id
     s = w.s("wanglihua")
     token = csrf(s.get(w.list_url()).text)
     r = s.post(w.list_url() + "/threads", data={"csrf_token": token, "title": "t", "body": "b"})
-    assert r.status_code == 400 and "form_key" in r.text
+    assert r.status_code == 400 and "表单已失效，请刷新页面" in r.text
     r = s.post(w.list_url() + "/threads", data={"title": "t", "body": "b", "form_key": str(uuid.uuid4())})
     assert r.status_code == 400  # no CSRF token
     assert reply(w, "wanglihua", tid, "").status_code == 400
     r = reply(w, "wanglihua", tid, "长" * 10_001)
-    assert r.status_code == 400 and "body:" in r.text
+    assert r.status_code == 400 and "内容最多 10000 字" in r.text and "body:" not in r.text  # the page's language only
     r = reply(w, "wanglihua", tid, "x", key="not-a-uuid")
-    assert r.status_code == 400 and "form_key" in r.text
+    assert r.status_code == 400 and "表单已失效" in r.text
     assert len(posts(w)) == 1
     for query, name in (("?page=0", "page"), ("?page=abc", "page"), ("?page=²", "page"), ("?class=abc", "class"),
                         ("?class=²", "class")):
@@ -567,12 +567,12 @@ def test_author_edits_own_post_for_30_minutes(world: World) -> None:
     assert form.status_code == 200 and "原内容" in form.text
     token = w.token("wanglihua")
     r = s.post(url, data={"csrf_token": token, "title": "", "body": "新内容"})
-    assert r.status_code == 400 and "title:" in r.text
+    assert r.status_code == 400 and "标题不能为空" in r.text and "must not be empty" not in r.text
     r = s.post(url, data={"csrf_token": token, "title": "新标题 " + XSS, "body": "新内容 " + XSS},
                allow_redirects=False)
     assert r.status_code == 302
     r = s.post(f"{w.list_url()}/p/{reply_id}/edit", data={"csrf_token": token, "body": "长" * 10_001})
-    assert r.status_code == 400 and "body:" in r.text
+    assert r.status_code == 400 and "内容最多 10000 字" in r.text
     page = s.get(f"{w.list_url()}/t/{tid}").text
     assert "新标题" in page and "新内容" in page and "（已编辑）" in page and "原内容" not in page
     assert "<script>alert" not in page and "&lt;script&gt;" in page
