@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from grading import PolicyError
 
 from ..extensions import db
+from ..i18n import t
 from ..models import ManualScore, WorkshopClass, WorkshopMember
 from ..params import small_int
 from ..workshops.access import Viewer, workshop_access
@@ -83,7 +84,7 @@ def manual_scores(workshop_id: int) -> Any:
                 elif entry.score != value:
                     entry.score, entry.entered_by_id = value, viewer.member.id
             db.session.commit()
-            flash("已保存 / Saved")
+            flash(t("已保存", "Saved"))
             return redirect(url_for("workshop.manual_scores", workshop_id=workshop_id, **_where()))
     pages = max(1, (len(ids) + PAGE_SIZE - 1) // PAGE_SIZE)
     page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)

@@ -15,6 +15,7 @@ from grading.documents import cited
 from grading.presets import PRESET_DIR
 
 from ..extensions import db
+from ..i18n import t
 from ..models import Phase
 from ..workshops.access import workshop_access
 from ..workshops.views import bp
@@ -56,7 +57,7 @@ def grade_settings(workshop_id: int) -> Any:
         if not errors:
             workshop.grading_overrides = overrides
             db.session.commit()
-            flash("已保存 / Saved")
+            flash(t("已保存", "Saved"))
             return redirect(url_for("workshop.grade_settings", workshop_id=workshop_id))
     try:
         policy = workshop_policy(workshop)

@@ -15,6 +15,7 @@ from grading.numbers import plain
 from grading.results import contribution_text, fixed
 
 from ..extensions import db
+from ..i18n import t
 from ..models import GradeResult, GradeState, StudyGroup, WorkshopClass, WorkshopMember
 from ..workshops.access import Viewer, workshop_access
 from ..workshops.registry import NavLink, register_nav
@@ -197,7 +198,7 @@ def grades_writeback(workshop_id: int) -> Any:
         abort(409, description="平台未开放成绩回传（AGS）/ the platform offers no grade write-back (AGS) here")
     ensure_fresh(workshop)
     done = deliver_due(workshop_id=workshop.id)
-    flash(f"已回传 {done['sent']} 条，失败 {done['failed']} 条 / sent {done['sent']}, failed {done['failed']}"
-          + (f"；平台无响应，{done['held']} 条稍后再发 / the platform stopped answering, {done['held']} left for later"
-             if done["held"] else ""))
+    flash(t(f"已回传 {done['sent']} 条，失败 {done['failed']} 条", f"sent {done['sent']}, failed {done['failed']}")
+          + (t(f"；平台无响应，{done['held']} 条稍后再发",
+               f"; the platform stopped answering, {done['held']} left for later") if done["held"] else ""))
     return redirect(url_for("workshop.grades", workshop_id=workshop_id))

@@ -21,6 +21,7 @@ from sqlalchemy.orm import contains_eager
 from xapi import ActivityRef, ActorInfo, Event, build_statement, vocab
 
 from ..extensions import db
+from ..i18n import t
 from ..models import Activity, Attendance, User, Workshop, WorkshopClass, WorkshopMember
 from ..models.attendance import ATTENDANCE_STATUSES
 from ..params import small_int
@@ -307,7 +308,7 @@ def take_attendance(workshop_id: int, activity_id: int) -> Any:
                 db.session.rollback()
                 abort(409, description="有人同时保存了点名，请刷新后再试 / Someone saved this roll call at the "
                                        "same time: reload and try again")
-            flash(f"已保存，{count} 人有变化 / Saved: {count} changed")
+            flash(t(f"已保存，{count} 人有变化", f"Saved: {count} changed"))
             return redirect(url_for("workshop.take_attendance", workshop_id=workshop_id, activity_id=activity_id,
                                     **_listing_args(class_filter, request.args.get("page", "")[:6])))
     query = roll_query(viewer, class_filter)

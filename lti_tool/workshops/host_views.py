@@ -39,7 +39,7 @@ def setup(workshop_id: int) -> Any:
     for key, value in data.items():
         setattr(workshop, key, value)
     db.session.commit()
-    flash("已保存 / Saved")
+    flash(t("已保存", "Saved"))
     return redirect(url_for("workshop.setup", workshop_id=workshop_id))
 
 

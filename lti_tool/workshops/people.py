@@ -246,7 +246,7 @@ def create_class(workshop_id: int) -> Any:
         return _refused(workshop_id, "class-new", exc)
     db.session.add(WorkshopClass(workshop_id=workshop_id, name=data["name"], tutor_member_id=tutor_id))
     db.session.commit()
-    flash("班级已创建 / Class created")
+    flash(t("班级已创建", "Class created"))
     return redirect(url_for("workshop.people", workshop_id=workshop_id))
 
 
@@ -263,7 +263,7 @@ def update_class(workshop_id: int, class_id: int) -> Any:
         return _refused(workshop_id, f"class-{klass.id}", exc)
     klass.name, klass.tutor_member_id = data["name"], tutor_id
     db.session.commit()
-    flash("班级已保存 / Class saved")
+    flash(t("班级已保存", "Class saved"))
     return redirect(url_for("workshop.people", workshop_id=workshop_id))
 
 
@@ -279,7 +279,7 @@ def delete_class(workshop_id: int, class_id: int) -> Any:
     except IntegrityError:
         db.session.rollback()
         abort(409, description="班级仍被其他记录使用 / the class is still used by other records")
-    flash("班级已删除 / Class deleted")
+    flash(t("班级已删除", "Class deleted"))
     return redirect(url_for("workshop.people", workshop_id=workshop_id))
 
 
@@ -299,7 +299,7 @@ def create_group(workshop_id: int) -> Any:
         return _refused(workshop_id, "group-new", exc)
     db.session.add(StudyGroup(workshop_id=workshop_id, name=data["name"]))
     db.session.commit()
-    flash("研修小组已创建 / Group created")
+    flash(t("研修小组已创建", "Group created"))
     return redirect(url_for("workshop.people", workshop_id=workshop_id))
 
 
@@ -318,7 +318,7 @@ def update_group(workshop_id: int, group_id: int) -> Any:
         return _refused(workshop_id, f"group-{group.id}", exc)
     group.name, group.leader_member_id = data["name"], leader.id if leader else None
     db.session.commit()
-    flash("研修小组已保存 / Group saved")
+    flash(t("研修小组已保存", "Group saved"))
     return redirect(url_for("workshop.people", workshop_id=workshop_id))
 
 
@@ -334,7 +334,7 @@ def delete_group(workshop_id: int, group_id: int) -> Any:
     except IntegrityError:
         db.session.rollback()
         abort(409, description="研修小组仍被其他记录使用 / the group is still used by other records")
-    flash("研修小组已删除 / Group deleted")
+    flash(t("研修小组已删除", "Group deleted"))
     return redirect(url_for("workshop.people", workshop_id=workshop_id))
 
 
@@ -381,7 +381,7 @@ def edit_member(workshop_id: int, member_id: int) -> Any:
         _leave_groups_not(member, member.group_id)
         member.school, member.town = data["school"], data["town"]
         db.session.commit()
-        flash("已保存 / Saved")
+        flash(t("已保存", "Saved"))
         return redirect(url_for("workshop.edit_member", workshop_id=workshop_id, member_id=member_id))
     classes = db.session.scalars(select(WorkshopClass).where(WorkshopClass.workshop_id == workshop_id)
                                  .order_by(WorkshopClass.name)).all()
@@ -417,8 +417,8 @@ def sync_people(workshop_id: int) -> Any:
     workshop = g.viewer.workshop
     if not sync_inline(workshop):
         request_sync(workshop)
-        flash("名单较大，已交给后台同步，几分钟后刷新本页查看 / A large roster: it is being synced in the "
-              "background; reload this page in a few minutes")
+        flash(t("名单较大，已交给后台同步，几分钟后刷新本页查看",
+                "A large roster: it is being synced in the background; reload this page in a few minutes"))
         return redirect(url_for("workshop.people", workshop_id=workshop_id))
     try:
         result = sync_roster(workshop)
@@ -427,8 +427,8 @@ def sync_people(workshop_id: int) -> Any:
     except IntegrityError:  # a launch created the same member meanwhile
         return _render(workshop_id, error="名单同时被修改，请重试 / the roster changed meanwhile: try again",
                        status=409)
-    flash(f"名单已同步：{result.listed} 人，新增 {result.created}，停用 {result.deactivated} / Roster synced: "
-          f"{result.listed} listed, {result.created} new, {result.deactivated} inactive")
+    flash(t(f"名单已同步：{result.listed} 人，新增 {result.created}，停用 {result.deactivated}",
+            f"Roster synced: {result.listed} listed, {result.created} new, {result.deactivated} inactive"))
     return redirect(url_for("workshop.people", workshop_id=workshop_id))
 
 
@@ -515,8 +515,8 @@ def import_people(workshop_id: int) -> Any:
         db.session.rollback()
         return _render(workshop_id, import_errors=["名单已被同时修改，请重试 / the roster changed meanwhile: "
                                                    "try again"], status=409)
-    flash(f"已导入 {len(table.rows)} 行：新建班级 {len(plan.new_classes)} 个、研修小组 {len(plan.new_groups)} 个 / "
-          f"Imported {len(table.rows)} rows: {len(plan.new_classes)} new classes, {len(plan.new_groups)} new groups")
+    flash(t(f"已导入 {len(table.rows)} 行：新建班级 {len(plan.new_classes)} 个、研修小组 {len(plan.new_groups)} 个",
+            f"Imported {len(table.rows)} rows: {len(plan.new_classes)} new classes, {len(plan.new_groups)} new groups"))
     return redirect(url_for("workshop.people", workshop_id=workshop_id))
 
 
