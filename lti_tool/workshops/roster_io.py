@@ -128,6 +128,19 @@ def _xlsx_rows(data: bytes) -> list[list[Any]]:
                                "it is damaged or not a valid workbook"]) from None
 
 
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+
+
+def _binary(data: bytes, filename: str) -> bool:
+    """A file that is neither a workbook nor text: a program, a PDF, a picture, a Word file. Read as
+    CSV it was "missing the column 姓名", which sent the host looking in the wrong place. Text has no
+    NUL byte (UTF-16, which does, comes with its byte-order mark from Excel)."""
+    named = "." in filename.rsplit("/", 1)[-1]
+    if named and not filename.endswith(TEXT_SUFFIXES):
+        return True
+    return b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
 def read_table(data: bytes, filename: str = "", max_bytes: int = MAX_BYTES) -> Table:
     """Parse an uploaded roster; raise RosterFileError naming what is wrong with the file."""
     if not data:
@@ -139,7 +152,13 @@ def read_table(data: bytes, filename: str = "", max_bytes: int = MAX_BYTES) -> T
     if data.startswith(b"\xd0\xcf\x11\xe0") or lower.endswith(".xls"):
         raise RosterFileError(["不支持旧版 .xls，请在 Excel 中另存为 .xlsx / old .xls files are not supported: "
                                "save as .xlsx"])
-    raw = _xlsx_rows(data) if data.startswith(b"PK\x03\x04") or lower.endswith(".xlsx") else _csv_rows(data)
+    if data.startswith(b"PK\x03\x04") or lower.endswith(".xlsx"):
+        raw = _xlsx_rows(data)
+    elif _binary(data, lower):
+        raise RosterFileError(["不是名单文件：请上传 Excel（.xlsx）或 CSV 文件 / not a roster: upload an Excel "
+                               "(.xlsx) or CSV file"])
+    else:
+        raw = _csv_rows(data)
     rows = [[_text(v) for v in row] for row in raw]
     # The header is the first row naming 姓名 or 登录名/用户ID (a title row above it is common).
     header_at = next((i for i, row in enumerate(rows[:5])

@@ -92,6 +92,11 @@ def test_file_level_errors() -> None:
     assert ".xls" in errors_of(b"\xd0\xcf\x11\xe0" + b"\0" * 100, "a.xls")[0]
     assert "XLSX" in errors_of(b"PK\x03\x04broken", "a.xlsx")[0]
     assert "编码" in errors_of(b"\xff\xff\xff\x80\x80", "a.csv")[0]
+    # Not a roster at all: named so, or binary under a roster's name (it read as "missing 姓名").
+    for data, name in ((b"MZ\x90\x00" + b"\0" * 100, "setup.exe"), (b"%PDF-1.4\n", "名单.pdf"),
+                       (b"MZ\x90\x00" + b"\0" * 100, "名单.csv"), (b"MZ\x90\x00" + b"\0" * 100, "")):
+        assert "不是名单文件" in errors_of(data, name)[0], name
+    assert read_table(csv_bytes([HEADER, ["王丽华"] + [""] * (len(HEADER) - 1)]), "名单").rows  # no suffix: read
     assert "缺少必需的列" in errors_of(csv_bytes([["学校", "班级"], ["城关小学", "一班"]]))[0]
     assert "出现了两次" in errors_of(csv_bytes([["姓名", "班级", "班级"], ["王丽华", "一", "二"]]))[0]
     assert "没有数据行" in errors_of(csv_bytes([HEADER]))[0]
