@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request, session
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Course, Lrs, Membership, Statement, Workshop, XapiClient
+from ..models import Course, Lrs, Membership, Statement, XapiClient
 from .clients import create_client
 from .forwarder import backlog
+from .query import course_statements
 from .worker_lease import worker_running
 
 bp = Blueprint("xapi_admin", __name__, url_prefix="/admin/xapi")
@@ -38,11 +39,8 @@ def _host_course() -> Course:
 
 
 def _course_statements(course_id: int, client_ids: list[int]) -> int:
-    """How many statements concern the course, up to COUNTED: about its workshops, or stored by its
-    content's clients, as those clients read them back (statements/query.py `readable`)."""
-    workshops = list(db.session.scalars(select(Workshop.id).where(Workshop.course_id == course_id)))
-    counted = select(Statement.seq).where(or_(Statement.workshop_id.in_(workshops),
-                                              Statement.client_id.in_(client_ids))).limit(COUNTED).subquery()
+    """How many statements concern the course, up to COUNTED: what its content's clients read back."""
+    counted = select(Statement.seq).where(course_statements(course_id, client_ids)).limit(COUNTED).subquery()
     return int(db.session.scalar(select(func.count()).select_from(counted)) or 0)
 
 
