@@ -153,6 +153,7 @@ def form_data(form: Any) -> dict[str, Any]:
 FIELD_LABELS: dict[str, tuple[str, str]] = {
     "score": ("分数", "Score"), "comment": ("评语", "Comment"), "action": ("操作", "Action"),
     "text": ("作业内容", "Answer"), "choice": ("选择任务", "Task"), "remove_file": ("删除原附件", "Remove the file"),
+    "file": ("附件", "Attachment"),
 }
 
 # marshmallow's own messages (English, whatever the page's language) as the page says them. Matched on

@@ -254,8 +254,9 @@ def grade_post(workshop_id: int, submission_id: int) -> Any:
             messages.append(t("已退回修改", "Returned for revision"))
     else:
         if sub.state == "returned":
-            refused = t("已退回修改的作业不能推优", "work returned for revision cannot be recommended")
-            return _grade_page(sub, "action: " + refused, raw, 400)
+            refused = field_error("action", "已退回修改的作业不能推优",
+                                  "work returned for revision cannot be recommended")
+            return _grade_page(sub, refused, raw, 400)
         # The form is one: a score or a new comment typed before 推优 is a grade too, saved (or
         # refused, with nothing changed) as 评分 would, never silently dropped. Empty fields
         # (a bare 推优) only recommend.

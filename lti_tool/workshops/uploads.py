@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from flask import abort, current_app, send_file
 
-from ..i18n import t
+from .forms import field_error
 
 CHUNK = 64 * 1024
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word/Excel/PowerPoint 97-2003
@@ -129,7 +129,7 @@ def limit_text() -> str:
 
 
 def too_large_message(field: str = "file") -> str:
-    return f"{field}: " + t(f"文件太大，上限 {limit_text()}", f"the file is too large (limit {limit_text()})")
+    return field_error(field, f"文件太大，上限 {limit_text()}", f"the file is too large (limit {limit_text()})")
 
 
 def clean_name(raw: str | None) -> str:
@@ -165,8 +165,8 @@ def save_upload(stream: IO[bytes], filename: str | None, workshop_id: int, field
     ext = extension(name)
     allowed = ", ".join(sorted(ALLOWED))
     if ext not in ALLOWED:
-        raise UploadError(400, f"{field}: " + t(f"不支持的文件类型（允许：{allowed}）",
-                                                f"file type not allowed (allowed: {allowed})"))
+        raise UploadError(400, field_error(field, f"不支持的文件类型（允许：{allowed}）",
+                                           f"file type not allowed (allowed: {allowed})"))
     folder = upload_folder(workshop_id)
     folder.mkdir(parents=True, exist_ok=True)
     stored = secrets.token_hex(16)
@@ -185,10 +185,10 @@ def save_upload(stream: IO[bytes], filename: str | None, workshop_id: int, field
                     head += chunk[: 16 - len(head)]
                 out.write(chunk)
         if size == 0:
-            raise UploadError(400, f"{field}: " + t("文件是空的", "the file is empty"))
+            raise UploadError(400, field_error(field, "文件是空的", "the file is empty"))
         if not ALLOWED[ext].sniff(path, head):
-            wrong = t(f"文件内容与类型 .{ext} 不符", f"the content is not a real .{ext} file")
-            raise UploadError(400, f"{field}: " + wrong)
+            raise UploadError(400, field_error(field, f"文件内容与类型 .{ext} 不符",
+                                               f"the content is not a real .{ext} file"))
     except BaseException:
         path.unlink(missing_ok=True)
         raise
