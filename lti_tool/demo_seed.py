@@ -24,7 +24,7 @@ HOST = DEMO_COURSE.by_role("host")[0].login
 PHASES = (("第一阶段：课例学习", "12"), ("第二阶段：研讨与实践", "8"))
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _PHASE_SELECT = re.compile(r'<select name="phase_id">(.*?)</select>', re.S)
-_OPTION = re.compile(r'<option value="(\d+)">([^<]+)</option>')
+_OPTION = re.compile(r'<option value="(\d+)"[^>]*>([^<]+)</option>')  # "selected" or not
 
 
 class SeedError(RuntimeError):
