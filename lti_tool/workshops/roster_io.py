@@ -129,16 +129,16 @@ def _xlsx_rows(data: bytes) -> list[list[Any]]:
 
 
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+# How the files a host might pick by mistake begin: a program, a PDF, pictures, archives.
+NOT_TEXT = (b"MZ", b"\x7fELF", b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"Rar!", b"7z\xbc\xaf")
 
 
 def _binary(data: bytes, filename: str) -> bool:
-    """A file that is neither a workbook nor text: a program, a PDF, a picture, a Word file. Read as
-    CSV it was "missing the column 姓名", which sent the host looking in the wrong place. Text has no
-    NUL byte (UTF-16, which does, comes with its byte-order mark from Excel)."""
+    """A file that is neither a workbook nor text: named so, or beginning like a program, a PDF or a
+    picture. Read as CSV it was "missing the column 姓名", which sent the host looking in the wrong
+    place. (A NUL inside a cell of a real CSV is the cell's error, with its row and column.)"""
     named = "." in filename.rsplit("/", 1)[-1]
-    if named and not filename.endswith(TEXT_SUFFIXES):
-        return True
-    return b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    return (named and not filename.endswith(TEXT_SUFFIXES)) or data.startswith(NOT_TEXT)
 
 
 def read_table(data: bytes, filename: str = "", max_bytes: int = MAX_BYTES) -> Table:
