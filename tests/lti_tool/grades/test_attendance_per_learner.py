@@ -65,3 +65,17 @@ def test_one_classes_roll_call_leaves_the_others_uncounted(lti: LtiHarness) -> N
     assert post_roll(w, "guomeiling", {"chenjing": ("absent", "")}).status_code == 200
     chen = attendance(lti, wid)["陈静"]
     assert (chen[0].scheduled, chen[0].attended, chen[1]) == (Decimal(4), Decimal(0), True)
+
+
+def test_the_studio_names_a_recorded_absence(lti: LtiHarness) -> None:
+    """A session recorded absent completes 0 %: the studio's list said 未开始, as if nothing were known."""
+    w = workshop_setup(lti)
+    assert post_roll(w, "huwenbin", {"wanglihua": ("present", ""), "lijianguo": ("absent", "")}).status_code == 200
+
+    def row(login: str) -> str:
+        page = w["drivers"][login].session.get(w["base"] + "/studio").text
+        return page.split(f'data-activity="{w["aid"]}"', 1)[1].split("</li>", 1)[0]
+
+    assert "缺勤" in row("lijianguo") and "未开始" not in row("lijianguo")
+    assert "已完成" in row("wanglihua")
+    assert "尚未开始计分" in row("chenjing")  # not called yet
