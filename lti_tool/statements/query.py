@@ -56,23 +56,30 @@ def check_params(args: Mapping[str, Any]) -> None:
             raise QueryError(f"{name}: a lone surrogate ({exc.object[exc.start]!r}) is no Unicode character") from None
 
 
-def readable(client: XapiClient, *, indexed: bool = True) -> ColumnElement[bool]:
+def readable(client: XapiClient) -> ColumnElement[bool]:
     """The statements a client may read, as a condition. A client the operator made (`yanxiu xapi
     client add`, no course) reads everything, as an analytics job or a second LRS needs. One a
     course's host made (/admin/xapi/) for that course's content reads what it stored itself and
-    what concerns that course's workshops: never another course's or county's teachers.
-    `indexed=False`: the same condition, which SQLite will not look up by those columns' indexes."""
+    what concerns that course's workshops: never another course's or county's teachers."""
     if client.course_id is None:
         return true()
-    return course_statements(client.course_id, [client.id], indexed=indexed)
+    return course_statements(client.course_id, [client.id])
 
 
-def course_statements(course_id: int, client_ids: list[int], *, indexed: bool = True) -> ColumnElement[bool]:
+def course_statements(course_id: int, client_ids: list[int]) -> ColumnElement[bool]:
     """The statements that concern a course: about its workshops, or stored by these clients of its."""
+    return _about(_workshops(course_id), client_ids)
+
+
+def _workshops(course_id: int) -> list[int]:
+    return list(db.session.scalars(select(Workshop.id).where(Workshop.course_id == course_id)))
+
+
+def _about(workshops: list[int], client_ids: list[int], *, indexed: bool = True) -> ColumnElement[bool]:
+    """`indexed=False`: the same condition, which SQLite will not look up by those columns' indexes."""
     # The course's few workshop ids as values, not a subquery: each side of the OR is then a range
     # of its own index, which PostgreSQL combines (with a subquery it read every statement: 0.6 s
     # with 1,000,000 stored; 4 ms now). SQLite: see `_course_on_sqlite`.
-    workshops = list(db.session.scalars(select(Workshop.id).where(Workshop.course_id == course_id)))
     client_id, workshop_id = Statement.client_id, Statement.workshop_id
     if not indexed:
         client_id, workshop_id = _unindexed(client_id), _unindexed(workshop_id)
@@ -85,7 +92,7 @@ def _unindexed(column: Any) -> Any:
     return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
 
 
-def _course_on_sqlite(client: XapiClient, scope: ColumnElement[bool]) -> tuple[ColumnElement[bool], bool]:
+def _course_on_sqlite(client: XapiClient) -> tuple[ColumnElement[bool], bool]:
     """(the condition to read a course's client's statements by, whether to find them through the
     client's and the workshops' indexes only, and sort them, rather than through the stored order or
     a filter's index) on SQLite, whose statistics hold no per-value counts to choose by.
@@ -95,10 +102,13 @@ def _course_on_sqlite(client: XapiClient, scope: ColumnElement[bool]) -> tuple[C
     holding 200,000; the stored order has its rows every few steps). So: counted up to SMALL_COURSE
     through those indexes, a course holding fewer is sorted, one holding more is read in stored
     order. PostgreSQL's statistics tell it which, and it chooses itself."""
+    assert client.course_id is not None
+    workshops = _workshops(client.course_id)  # read once for either condition
+    scope = _about(workshops, [client.id])
     held = select(literal(1)).select_from(Statement).where(scope).limit(SMALL_COURSE).subquery()
     if int(db.session.scalar(select(func.count()).select_from(held)) or 0) < SMALL_COURSE:
         return scope, True
-    return readable(client, indexed=False), False
+    return _about(workshops, [client.id], indexed=False), False
 
 
 def statement_by_id(statement_id: str, voided: bool, client: XapiClient) -> str | None:
@@ -199,9 +209,10 @@ def query_statements(args: Mapping[str, str], base_path: str,
     limit = MAX_LIMIT if limit <= 0 else min(limit, MAX_LIMIT)
     ascending = params.get("ascending", "false") == "true"
 
-    scope, by_course = readable(client), False
     if client.course_id is not None and db.session.get_bind().dialect.name == "sqlite":
-        scope, by_course = _course_on_sqlite(client, scope)
+        scope, by_course = _course_on_sqlite(client)
+    else:
+        scope, by_course = readable(client), False
 
     def column(c: Any) -> Any:  # a course's few rows on SQLite: no other index is offered
         return _unindexed(c) if by_course else c
