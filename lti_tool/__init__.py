@@ -19,7 +19,7 @@ from . import sqlite_setup
 from .china import china_time
 from .config import load_config
 from .extensions import db, migrate
-from .i18n import Punctuation, current_lang, init_babel, t
+from .i18n import PUNCT, current_lang, init_babel, t
 from .keys import KeyStore
 from .lti.jwks import PlatformKeys
 from .refused_body import drop_refused_body
@@ -90,7 +90,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     watch_grade_inputs()
     init_babel(app)
     # Times are stored in UTC; every page shows them in China time.
-    app.jinja_env.globals.update(t=t, current_lang=current_lang, china_time=china_time, punct=Punctuation())
+    app.jinja_env.globals.update(t=t, current_lang=current_lang, china_time=china_time, punct=PUNCT)
 
     from .lti.registration import bp as registration_bp
     from .lti.views import bp as lti_bp

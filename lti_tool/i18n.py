@@ -63,6 +63,9 @@ class Punctuation:
         return ")" if current_lang() == "en" else "）"
 
 
+PUNCT = Punctuation()
+
+
 def _compiled_catalogs(instance_path: Path) -> Path:
     """Compile every .po under CATALOG_DIR into instance/translations when missing or stale."""
     from babel.messages.mofile import write_mo

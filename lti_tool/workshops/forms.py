@@ -12,7 +12,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from ..china import CHINA
-from ..i18n import t
+from ..i18n import PUNCT, t
 from ..models.activities import ACTIVITY_KINDS
 
 
@@ -193,7 +193,7 @@ _BILINGUAL = re.compile(r"(?P<zh>.*[\u3400-\u9fff].*?) / (?P<en>[^\u3400-\u9fff]
 
 def labelled(field_label: str, text: str) -> str:
     """"结束日期：早于开始日期" / "End date: before the start date"."""
-    return t(f"{field_label}：{text}", f"{field_label}: {text}")
+    return f"{field_label}{PUNCT.colon}{text}"
 
 
 def field_error(name: str, zh: str, en: str) -> str:
@@ -239,7 +239,7 @@ def errors_text(err: ValidationError) -> str:
     labels: dict[str, tuple[str, str]] = {**FIELD_LABELS, **err.kwargs.get("labels", {})}
     parts = []
     for field, value in messages.items():
-        text = t("；", "; ").join(in_page_language(m) for m in _messages(value))
+        text = PUNCT.semicolon.join(in_page_language(m) for m in _messages(value))
         if field == "_schema":
             parts.append(text)
         else:
