@@ -26,7 +26,7 @@ ONE_PLACE = Decimal("0.1")
 
 @dataclass
 class SchoolRow:
-    school: str
+    school: str  # "" for learners without one: the page names that in its language
     learners: int = 0
     started: int = 0
     behind: int = 0
@@ -104,7 +104,7 @@ def build_report(workshop: Workshop, class_ids: list[int] | None, start: date, e
     counts = Counter(s.status for s in rows)
     schools: dict[str, SchoolRow] = {}
     for s in rows:
-        row = schools.setdefault(s.member.school or "（未填学校）", SchoolRow(s.member.school or "（未填学校）"))
+        row = schools.setdefault(s.member.school or "", SchoolRow(s.member.school or ""))
         row.learners += 1
         row.started += s.status != "not_started"
         row.behind += s.status == "behind"
@@ -182,7 +182,7 @@ def wechat_text(report: Report, limit: int = 30) -> str:
         lines.append("请以下学员抓紧：")
         for i, s in enumerate(report.behind[:limit], 1):
             school = f"（{s.member.school}）" if s.member.school else ""
-            lines.append(f"{i}. {s.member.display_name}{school}：{'；'.join(s.reasons)}")
+            lines.append(f"{i}. {s.member.display_name}{school}：{'；'.join(r.zh for r in s.reasons)}")
         if len(report.behind) > limit:
             lines.append(f"……另有 {len(report.behind) - limit} 人，详见通报表。")
     if report.not_started:

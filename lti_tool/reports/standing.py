@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from ..china import CHINA, china_today
 from ..grades.facts import ZERO, MemberFacts, WorkshopFacts
@@ -21,7 +22,28 @@ BEHIND_SHARE = Decimal("0.8")
 STATUSES = ("not_started", "behind", "on_track", "done")
 STATUS_LABELS = {"not_started": ("未开始", "not started"), "behind": ("落后", "behind"),
                  "on_track": ("进度正常", "on track"), "done": ("已完成", "done")}
-KIND_LABELS = {"video": "视频", "reading": "阅读", "discussion": "讨论", "assignment": "作业", "offline": "线下研修"}
+KIND_LABELS = {"video": ("视频", "video"), "reading": ("阅读", "reading"), "discussion": ("讨论", "discussion"),
+               "assignment": ("作业", "assignment"), "offline": ("线下研修", "offline session")}
+
+
+class Reason(NamedTuple):
+    """Why a learner is behind, in both languages: the page shows the viewer's; the WeChat text and
+    the XLSX, written for the county's Chinese groups, the Chinese."""
+
+    zh: str
+    en: str
+
+
+def _hours_reason(hours: Decimal, expected: Decimal) -> Reason:
+    shown = hours.quantize(Decimal("0.1"))
+    return Reason(f"学时 {shown}，应达 {expected}", f"{shown} hours, {expected} expected by now")
+
+
+def _missing_reason(missing: Sequence[Activity]) -> Reason:
+    def kind(a: Activity, lang: int) -> str:
+        return KIND_LABELS[a.kind][lang] if a.kind in KIND_LABELS else a.kind
+    return Reason("未完成：" + "、".join(f"{a.title}（{kind(a, 0)}）" for a in missing),
+                  "not done: " + ", ".join(f"{a.title} ({kind(a, 1)})" for a in missing))
 
 
 @dataclass
@@ -32,7 +54,7 @@ class Standing:
     required_total: int
     missing: list[Activity]  # required activities due by today and not done
     status: str
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
 
     @property
     def member(self):  # type: ignore[no-untyped-def]
@@ -119,9 +141,9 @@ def standings(wf: WorkshopFacts, phases: Sequence[Phase], today: date | None = N
         started = has_started(wf, facts, hours)
         reasons = []
         if expected is not None and hours < expected * BEHIND_SHARE:
-            reasons.append(f"学时 {hours.quantize(Decimal('0.1'))}，应达 {expected}")
+            reasons.append(_hours_reason(hours, expected))
         if missing:
-            reasons.append("未完成：" + "、".join(f"{a.title}（{KIND_LABELS.get(a.kind, a.kind)}）" for a in missing))
+            reasons.append(_missing_reason(missing))
         if not started:
             status = "not_started"
         elif hours >= required_hours and all(d is not False for d in done):

@@ -41,7 +41,7 @@ def report_xlsx(report: Report) -> bytes:
             m.display_name, m.school or "", m.town or "", m.workshop_class.name if m.workshop_class else "",
             m.group.name if m.group else "", STATUS_LABELS[s.status][0], s.hours,
             s.expected if s.expected is not None else "", s.posts, len(s.facts.submitted),
-            "、".join(a.title for a in s.missing), "；".join(s.reasons))])
+            "、".join(a.title for a in s.missing), "；".join(r.zh for r in s.reasons))])
     learners.append(["合计", "", "", "", "", f"{len(report.standings)} 人", total_hours, "",
                      sum(s.posts for s in report.standings),
                      sum(len(s.facts.submitted) for s in report.standings), "", ""])

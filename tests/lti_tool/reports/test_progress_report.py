@@ -267,3 +267,23 @@ def test_each_status_and_what_counts_as_done() -> None:
     assert statuses({12}, date(2026, 9, 30))["done!"] == ("behind", ["集中研修"])
     people[1].attended[12] = Decimal(2)
     assert statuses({12}, date(2026, 9, 30))["done!"] == ("done", [])
+
+
+def test_reasons_and_schools_follow_the_page_language(lti: LtiHarness) -> None:
+    """An English page says why in English; the WeChat text (for the county's Chinese groups) stays Chinese."""
+    host, base, _, _ = reported_workshop(lti)
+    with lti.tool_app.app_context():
+        member(lti, "张秀英").school = None
+        db.session.commit()
+    zh = host.get(base + "/report").text
+    assert "（未填学校）" in zh.split('id="schools"')[1].split("</table>")[0]
+    page = host.get(base + "/report", params={"lang": "en"})
+    assert page.status_code == 200
+    behind = page.text.split('id="behind"')[1].split("</ol>")[0]
+    assert "0.2 hours, 5.0 expected by now; not done: 教学设计 (assignment)" in behind
+    assert "课例：分数的初步认识 (video)" in behind
+    assert "应达" not in behind and "未完成" not in behind and "（" not in behind
+    schools = page.text.split('id="schools"')[1].split("</table>")[0]
+    assert "(no school)" in schools and "未填学校" not in schools
+    wechat = page.text.split('id="wechat"')[1].split("</textarea>")[0]
+    assert "学时 0.2，应达 5.0；未完成：教学设计（作业）" in wechat
