@@ -22,6 +22,8 @@ LABELS: dict[str, dict[Lang, str]] = {
     "contribution": {"zh": "贡献", "en": "contribution"},
     "pass_mark": {"zh": "合格线", "en": "pass mark"},
     "must_pass": {"zh": "必须合格", "en": "must pass"},
+    "reached": {"zh": "已达到", "en": "reached"},
+    "not_reached": {"zh": "未达到", "en": "not reached"},
     "total": {"zh": "总分", "en": "Total"},
     "rounding": {"zh": "四舍五入保留 {n} 位小数", "en": "rounded half up to {n} places"},
     "band": {"zh": "等级", "en": "Band"},
@@ -38,27 +40,38 @@ LABELS: dict[str, dict[Lang, str]] = {
 }
 
 
+# Chinese text takes full-width punctuation (GB/T 15834), English ASCII with a space: the same
+# separators the pages put between a label and its value (lti_tool.i18n.Punctuation).
+PUNCT: dict[Lang, dict[str, str]] = {
+    "zh": {"colon": "：", "comma": "，", "semicolon": "；", "lp": "（", "rp": "）", "list": "，"},
+    "en": {"colon": ": ", "comma": ", ", "semicolon": "; ", "lp": " (", "rp": ")", "list": ", "},
+}
+
+
 def t(key: str, lang: Lang, **params: str) -> str:
     return LABELS[key][lang].format(**params)
 
 
 def _component_lines(c: ComponentResult, p: int, lang: Lang, depth: int) -> list[str]:
     pad = "  " * depth
+    x = PUNCT[lang]
     name = f"{c.label} [{c.path}]" if lang == "zh" and c.label else c.path
     if lang == "en" and c.label:
         name = f"{c.path} ({c.label})"
-    lines = [f"{pad}- {name}  {t('source', lang)}: {c.source}"]
+    lines = [f"{pad}- {name}  {t('source', lang)}{x['colon']}{c.source}"]
     if c.inputs:
-        shown = ", ".join(f"{k} = {v}" for k, v in c.inputs)
-        lines.append(f"{pad}    {t('inputs', lang)}: {shown}")
+        shown = x["list"].join(f"{k} = {v}" for k, v in c.inputs)
+        lines.append(f"{pad}    {t('inputs', lang)}{x['colon']}{shown}")
     detail = (
-        f"{t('score', lang)} {fixed(c.score, p)} / {plain(c.max)}, {t('weight', lang)} {plain(c.weight)}%, "
-        f"{t('contribution', lang)} {contribution_text(c.contribution, p)}"
+        f"{t('score', lang)} {fixed(c.score, p)} / {plain(c.max)}{x['comma']}{t('weight', lang)} {plain(c.weight)}%"
+        f"{x['comma']}{t('contribution', lang)} {contribution_text(c.contribution, p)}"
     )
     if c.pass_mark is not None:
-        ok = t("yes" if c.passed else "no", lang)
-        must = f", {t('must_pass', lang)}" if c.must_pass else ""
-        detail += f"; {t('pass_mark', lang)} {plain(c.pass_mark)}{must}: {ok}"
+        # "pass mark 16 (must pass): not reached" — the outcome named as such, where "must pass: no"
+        # read as if passing were optional.
+        ok = t("reached" if c.passed else "not_reached", lang)
+        must = f"{x['lp']}{t('must_pass', lang)}{x['rp']}" if c.must_pass else ""
+        detail += f"{x['semicolon']}{t('pass_mark', lang)} {plain(c.pass_mark)}{must}{x['colon']}{ok}"
     lines.append(f"{pad}    {detail}")
     for child in c.children:
         lines += _component_lines(child, p, lang, depth + 1)
@@ -68,31 +81,33 @@ def _component_lines(c: ComponentResult, p: int, lang: Lang, depth: int) -> list
 def explain(result: LearnerResult, lang: Lang = "zh") -> str:
     """A plain-text explanation of one learner's result."""
     p = result.precision
-    who = " ".join(x for x in (result.learner, result.name) if x)
-    where = " / ".join(x for x in (result.school, result.klass, result.group) if x)
+    x = PUNCT[lang]
+    colon, lp, rp = x["colon"], x["lp"], x["rp"]
+    who = " ".join(v for v in (result.learner, result.name) if v)
+    where = " / ".join(v for v in (result.school, result.klass, result.group) if v)
     lines = [
-        f"{t('learner', lang)}: {who}" + (f" ({where})" if where else ""),
-        f"{t('policy', lang)}: {result.policy}",
-        f"{t('components', lang)}:",
+        f"{t('learner', lang)}{colon}{who}" + (f"{lp}{where}{rp}" if where else ""),
+        f"{t('policy', lang)}{colon}{result.policy}",
+        f"{t('components', lang)}{colon.rstrip()}",
     ]
     for c in result.components:
         lines += _component_lines(c, p, lang, 1)
     lines.append(
-        f"{t('total', lang)}: {contribution_text(result.exact_total, p)} → {fixed(result.total, p)} "
-        f"({t('rounding', lang, n=str(p))})"
+        f"{t('total', lang)}{colon}{contribution_text(result.exact_total, p)} → {fixed(result.total, p)}"
+        f"{lp}{t('rounding', lang, n=str(p))}{rp}"
     )
     if result.band_on == "total":
         basis = t("band_on_total", lang)
     else:
         basis = t("band_on", lang, c=result.band_on, s=fixed(result.band_score, p))
-    lines.append(f"{t('band', lang)}: {result.band} ({basis})")
+    lines.append(f"{t('band', lang)}{colon}{result.band}{lp}{basis}{rp}")
     lines.append(
-        f"{t('passed', lang)}: {t('yes' if result.passed else 'no', lang)} "
-        f"({t('pass_mark', lang)} {plain(result.pass_mark)})"
+        f"{t('passed', lang)}{colon}{t('yes' if result.passed else 'no', lang)}"
+        f"{lp}{t('pass_mark', lang)} {plain(result.pass_mark)}{rp}"
     )
-    lines.append(f"{t('hours', lang)}: {plain(result.hours)}")
-    lines.append(f"{t('credits', lang)}: {plain(result.credits)}")
-    lines.append(f"{t('outstanding', lang)}: {t('yes' if result.outstanding else 'no', lang)}")
-    lines.append(f"{t('notes', lang)}:")
+    lines.append(f"{t('hours', lang)}{colon}{plain(result.hours)}")
+    lines.append(f"{t('credits', lang)}{colon}{plain(result.credits)}")
+    lines.append(f"{t('outstanding', lang)}{colon}{t('yes' if result.outstanding else 'no', lang)}")
+    lines.append(f"{t('notes', lang)}{colon.rstrip()}")
     lines += [f"  - {n.render(lang)}" for n in result.notes] or [f"  {t('none', lang)}"]
     return "\n".join(lines)

@@ -181,9 +181,10 @@ def test_explain_in_chinese_and_english(records: Path) -> None:
         "scores.process = 95",
         "权重 70%",
         "贡献 66.50",
-        "总分: 66.50 → 66.50",
-        "是否合格: 否",
-        "学分: 0",
+        "总分：66.50 → 66.50（四舍五入保留 2 位小数）",
+        "是否合格：否（合格线 60）",
+        "学分：0",
+        "得分 10.00 / 16，权重 0%，贡献 0.00；合格线 16（必须合格）：未达到",
         "成绩为空",
         "教师心理健康培训 得分 10.00",
     ]:
@@ -208,6 +209,7 @@ def test_explain_in_chinese_and_english(records: Path) -> None:
         "Band: 良好",
         "Passed: yes",
         "Credits: 30",
+        "score 16.00 / 16, weight 0%, contribution 0.00; pass mark 16 (must pass): reached",
         "Notes:",
     ]:
         assert text in out
