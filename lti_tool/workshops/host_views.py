@@ -40,7 +40,7 @@ def setup(workshop_id: int) -> Any:
         setattr(workshop, key, value)
     db.session.commit()
     flash(t("已保存", "Saved"))
-    return redirect(url_for("workshop.setup", workshop_id=workshop_id))
+    return redirect(url_for("workshop.setup", workshop_id=workshop_id, _anchor="saved"))
 
 
 def _setup_page(workshop_id: int, failed: str | None = None, error: str | None = None) -> Any:
@@ -66,7 +66,10 @@ def add_phase(workshop_id: int) -> Any:
     position = db.session.scalar(select(func.count()).select_from(Phase).where(Phase.workshop_id == workshop_id))
     db.session.add(Phase(workshop_id=workshop_id, position=int(position or 0), **data))
     db.session.commit()
-    return redirect(url_for("workshop.setup", workshop_id=workshop_id))
+    # Shown by the form, where the page opens again (a redirect without a #fragment keeps the
+    # form's, so a notice at the top was off-screen on a phone): the host sees it and adds the next.
+    flash(t(f"已添加阶段「{data['title']}」", f"Phase added: {data['title']}"), "phase")
+    return redirect(url_for("workshop.setup", workshop_id=workshop_id, _anchor="new-phase"))
 
 
 @bp.route("/<int:workshop_id>/activities", methods=["POST"])
@@ -86,4 +89,5 @@ def add_activity(workshop_id: int) -> Any:
     activity = Activity(workshop_id=workshop_id, position=int(position or 0), choices=choices, **data)
     db.session.add(activity)
     db.session.commit()
-    return redirect(url_for("workshop.setup", workshop_id=workshop_id))
+    flash(t(f"已添加活动「{activity.title}」", f"Activity added: {activity.title}"), "activity")
+    return redirect(url_for("workshop.setup", workshop_id=workshop_id, _anchor="new-activity"))
