@@ -130,19 +130,39 @@ DATABASE_RETRY_AFTER_SECONDS = 30
 
 
 def _register_error_pages(app: Flask) -> None:
+    def form_page() -> str | None:
+        """The page a refused form came from, when the form posts to its own page's address (the
+        assignment page does): a GET there shows the form again, empty."""
+        adapter = app.create_url_adapter(request)
+        if request.method != "POST" or adapter is None:
+            return None
+        try:
+            adapter.match(request.path, method="GET")
+        except HTTPException:  # no page there (405, 404), or one under another address (a redirect)
+            return None
+        return request.script_root + request.path
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
+        back = None
         if exc.code == 413:  # an upload over MAX_CONTENT_LENGTH: refused_body.py
             drop_refused_body()
         if request.accept_mimetypes.best == "application/json" or request.path.startswith("/xapi"):
             return {"error": exc.name, "message": exc.description}, exc.code
         if exc.code == 413:
-            # Werkzeug's text is English and names no limit; the participant needs both.
-            mb = app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)
-            exc.description = f"文件太大：上限 {mb} MB / The file is too large: the limit is {mb} MB"
+            from .workshops.uploads import limit_text
+
+            # Werkzeug's text is English and names no limit. The form was refused unread, so what was
+            # typed cannot come back from here; the browser's Back shows the form as it was left.
+            limit = limit_text()
+            exc.description = t(
+                f"文件太大，上限 {limit}。请用浏览器的“返回”回到上一页：填写的内容还在，换一个较小的文件再提交。",
+                f"The file is too large (limit {limit}). Use the browser's Back button: what you typed is still "
+                "there; choose a smaller file and submit again.")
+            back = form_page()
         lang = current_lang()
         return (
-            render_template("lti/error.html", code=exc.code, message=exc.description, lang=lang),
+            render_template("lti/error.html", code=exc.code, message=exc.description, back_url=back, lang=lang),
             exc.code,
         )
 

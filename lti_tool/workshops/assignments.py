@@ -33,7 +33,7 @@ from .access import workshop_access
 from .forms import errors_text, field_error
 from .learner_views import activity_or_404
 from .registry import register_kind_page
-from .uploads import UploadError, remove_upload, save_upload, send_upload
+from .uploads import UploadError, browser_check, remove_upload, save_upload, send_upload
 from .views import bp
 
 MAX_TEXT = 20_000
@@ -93,7 +93,10 @@ def assignment(workshop_id: int, activity_id: int) -> Any:
     return _page(assignment_or_404(workshop_id, activity_id))
 
 
-def _page(activity: Activity, error: str | None = None, form: dict[str, Any] | None = None, status: int = 200) -> Any:
+def _page(activity: Activity, error: str | None = None, form: dict[str, Any] | None = None, status: int = 200,
+          failed: str | None = None) -> Any:
+    """The assignment page; a refused submission comes back with `error` and what was typed (`form`).
+    `failed` = "file" puts the message beside the file input too (the one above the page links there)."""
     viewer = g.viewer
     sub = db.session.scalars(
         select(Submission).where(Submission.activity_id == activity.id, Submission.member_id == viewer.member.id)
@@ -107,7 +110,7 @@ def _page(activity: Activity, error: str | None = None, form: dict[str, Any] | N
         versions=list(reversed(sub.versions)) if sub else [], state_label=state_label,
         choice_label=choice_label, can_submit=can_submit, error=error, form=form or {},
         comment_html=markdown(sub.comment) if sub and sub.comment else None, markdown=markdown,
-        max_text=MAX_TEXT, lang=session.get("lang", "zh"),
+        max_text=MAX_TEXT, upload=browser_check(), failed=failed, lang=session.get("lang", "zh"),
     ), status
 
 
@@ -145,7 +148,7 @@ def submit_assignment(workshop_id: int, activity_id: int) -> Any:
         try:
             stored = save_upload(upload.stream, upload.filename, workshop_id)
         except UploadError as exc:
-            return _page(activity, exc.message, raw, exc.status)
+            return _page(activity, exc.message, raw, exc.status, failed="file")
     keep_old = sub is not None and stored is None and not data["remove_file"]
     file_name = stored.name if stored else (sub.file_name if keep_old and sub else None)
     file_stored = stored.stored if stored else (sub.file_stored if keep_old and sub else None)

@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from flask import abort, current_app, send_file
 
+from ..i18n import PUNCT, t
 from .forms import field_error
 
 CHUNK = 64 * 1024
@@ -30,7 +31,8 @@ ZIP = (b"PK\x03\x04", b"PK\x05\x06")
 
 
 class UploadError(Exception):
-    """A rejected upload; `status` is 413 (too large) or 400, `message` is bilingual and names the field."""
+    """A rejected upload; `status` is 413 (too large) or 400, `message` is in the page's language and
+    names the field."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -132,6 +134,35 @@ def too_large_message(field: str = "file") -> str:
     return field_error(field, f"文件太大，上限 {limit_text()}", f"the file is too large (limit {limit_text()})")
 
 
+def not_allowed_message(field: str = "file") -> str:
+    allowed = ", ".join(sorted(ALLOWED))
+    return field_error(field, f"不支持的文件类型（允许：{allowed}）", f"file type not allowed (allowed: {allowed})")
+
+
+@dataclass(frozen=True)
+class BrowserCheck:
+    """What a file input carries for static/upload_check.js, which refuses a file too large or of a
+    type not allowed before anything is sent: on a weak line a 20 MB video took minutes to upload
+    only to be refused. The messages are the server's own, in the page's language; the server's
+    checks stay the authority (no JavaScript, an old browser, a hand-made request)."""
+
+    accept: str  # ".pdf,.doc,…": the picker offers these, and the script checks the name against them
+    max_bytes: int
+    too_large: str
+    not_allowed: str
+    # What to do next, after any refusal of the file: the script stops the submit once, so a second
+    # press sends the answer without a file (as the page the server brings back does).
+    again: str
+
+
+def browser_check(field: str = "file") -> BrowserCheck:
+    again = PUNCT.semicolon + t("请另选文件，或不选文件再点“提交”",
+                                "choose another file, or press Submit again without one")
+    return BrowserCheck(accept=",".join("." + ext for ext in ALLOWED), max_bytes=max_bytes(),
+                        too_large=too_large_message(field) + again, not_allowed=not_allowed_message(field) + again,
+                        again=again)
+
+
 def clean_name(raw: str | None) -> str:
     """The sender's file name without folders or control characters, at most 200 characters
     (the extension kept). Only ever shown escaped and sent RFC 5987-encoded."""
@@ -163,10 +194,8 @@ def save_upload(stream: IO[bytes], filename: str | None, workshop_id: int, field
     Raises UploadError (and leaves nothing on disk) when the file is too large or not allowed."""
     name = clean_name(filename)
     ext = extension(name)
-    allowed = ", ".join(sorted(ALLOWED))
     if ext not in ALLOWED:
-        raise UploadError(400, field_error(field, f"不支持的文件类型（允许：{allowed}）",
-                                           f"file type not allowed (allowed: {allowed})"))
+        raise UploadError(400, not_allowed_message(field))
     folder = upload_folder(workshop_id)
     folder.mkdir(parents=True, exist_ok=True)
     stored = secrets.token_hex(16)
