@@ -1,4 +1,5 @@
-"""CSRF for the tool's own forms, the session's view of the current user, and role checks."""
+"""CSRF for the tool's own forms, the Content-Security-Policy of its pages, the session's view of
+the current user, and role checks."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, g, request, session
+from flask import Flask, Response, abort, g, request, session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -87,10 +88,42 @@ def _check_nul() -> None:
             abort(400, description=f"{field}: 不能含有空字符 (U+0000) / must not contain the NUL character (U+0000)")
 
 
+def csp_nonce() -> str:
+    """This response's nonce for its inline scripts: only the LTI hand-off pages have any (one line
+    each: post the deep-linking answer, open a new window, close the registration)."""
+    nonce = g.get("_csp_nonce")
+    if nonce is None:
+        nonce = g._csp_nonce = secrets.token_urlsafe(16)
+    return str(nonce)
+
+
+def content_security_policy(nonce: str | None) -> str:
+    """A page runs only the tool's own scripts (static/, under the page's origin) and the inline
+    script carrying this response's nonce, so text someone managed to slip past the escaping still
+    cannot run. 'unsafe-inline' is for browsers without nonces (CSP 1: old phone browsers), which
+    would otherwise refuse the hand-off scripts; every browser that knows nonces ignores it.
+    Styles may be inline (style attributes in the templates). Videos come from wherever the host
+    points (a county media server, often plain HTTP on its own network). No frame-ancestors: the
+    LMS frames the tool, from origins only the registered platforms know. No form-action: a
+    deep-linking answer posts to the platform."""
+    scripts = "'self'" + (f" 'nonce-{nonce}' 'unsafe-inline'" if nonce else "")
+    return (f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            "media-src 'self' https: http:; object-src 'none'; base-uri 'none'")
+
+
+def _page_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.mimetype == "text/html" and "Content-Security-Policy" not in response.headers:
+        response.headers["Content-Security-Policy"] = content_security_policy(g.get("_csp_nonce"))
+    return response
+
+
 def init_security(app: Flask) -> None:
     app.before_request(_check_csrf)
     app.before_request(_check_nul)
+    app.after_request(_page_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
 
 
 def current_user_id() -> int | None:

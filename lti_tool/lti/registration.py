@@ -288,5 +288,5 @@ def register() -> Any:
     db.session.commit()
     log.info("lti_registered issuer=%s client_id=%s deployment=%s", facts.issuer, client_id, deployment_id)
     return render_template(
-        "lti/registered.html", platform=platform, deployment_id=deployment_id, lang=current_lang(), csp_nonce=""
+        "lti/registered.html", platform=platform, deployment_id=deployment_id, lang=current_lang()
     )

@@ -100,7 +100,7 @@ def login() -> Any:
         params["lti1p3_new_window"] = "1"
         new_window_url = url_for("lti.login", _external=False) + "?" + urlencode(params)
         return render_template(
-            "lti/cookie_check.html", new_window_url=new_window_url, lang=current_lang(), csp_nonce=""
+            "lti/cookie_check.html", new_window_url=new_window_url, lang=current_lang()
         )
     try:
         return oidc.redirect(redirect_uri)
@@ -221,7 +221,7 @@ def deep_link_respond() -> Any:
     ]
     session.pop("deep_link_launch_id", None)
     return render_template(
-        "lti/autopost.html", action=return_url, fields={"JWT": token}, lang=session.get("lang", "zh"), csp_nonce=""
+        "lti/autopost.html", action=return_url, fields={"JWT": token}, lang=session.get("lang", "zh")
     )
 
 

@@ -87,7 +87,7 @@ def drained(page: Any, queue: str, answers: list[str]) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
-        page.wait_for_function(f"{queue}.length === 0", timeout=20000)
+        page.wait_for_function(f"() => {queue}.length === 0", timeout=20000)
     except PlaywrightTimeout:
         pytest.fail(f"the player's queue did not drain; intake answered: {answers}")
 
@@ -106,7 +106,7 @@ def test_player_survives_network_cut(lti: LtiHarness, media_server: str) -> None
         page.goto(lti.platform_url + "/launch?user=wanglihua&message=resource")
         page.wait_for_url("**/w/*/")
         page.goto(f"{base}/a/{activity_id}")
-        page.wait_for_function("document.getElementById('player').readyState >= 1")
+        page.wait_for_function("() => document.getElementById('player').readyState >= 1")
 
         def play_for(ms: int) -> None:
             page.evaluate("() => { const v = document.getElementById('player'); v.muted = true; "
