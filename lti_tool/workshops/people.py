@@ -55,13 +55,13 @@ class MemberInput(FormSchema):
     role = fields.String(required=True, validate=validate.OneOf(("host", *ASSIGNABLE_ROLES)),
                          metadata=label("角色", "Role"))
     class_id = RowId("班级", "Class")
-    group_id = RowId("研修小组", "Group")
+    group_id = RowId("研修小组", "Study group")  # as the member page's label says it in English
     school = Text(load_default=None, validate=validate.Length(max=200), metadata=label("学校", "School"))
     town = Text(load_default=None, validate=validate.Length(max=200), metadata=label("镇街", "Town"))
 
 
 class Refused(Exception):
-    """A class or group form refused: the page is shown again with this message by that form."""
+    """A host form refused: its page is shown again with this message by that form."""
 
 
 def _load(schema: Schema) -> dict[str, Any]:
@@ -110,6 +110,25 @@ def _member_field(workshop_id: int, member_id: int | None, field_label: str) -> 
     if member is None or member.workshop_id != workshop_id:
         raise Refused(labelled(field_label, t("不是本工作坊的成员", "not a member of this workshop")))
     return member
+
+
+def _class_field(workshop_id: int, class_id: int | None) -> WorkshopClass | None:
+    if class_id is None:
+        return None
+    klass = db.session.get(WorkshopClass, class_id)
+    if klass is None or klass.workshop_id != workshop_id:
+        raise Refused(labelled(t("班级", "Class"), t("不是本工作坊的班级", "not a class of this workshop")))
+    return klass
+
+
+def _group_field(workshop_id: int, group_id: int | None) -> StudyGroup | None:
+    if group_id is None:
+        return None
+    group = db.session.get(StudyGroup, group_id)
+    if group is None or group.workshop_id != workshop_id:
+        raise Refused(labelled(t("研修小组", "Study group"),
+                               t("不是本工作坊的研修小组", "not a group of this workshop")))
+    return group
 
 
 def _class_size(class_id: int, excluding: int | None = None) -> int:
@@ -351,63 +370,62 @@ def _stop_tutoring(member: WorkshopMember) -> None:
         klass.tutor_member_id = None
 
 
-@bp.route("/<int:workshop_id>/people/members/<int:member_id>", methods=["GET", "POST"])
-@workshop_access("host")
-def edit_member(workshop_id: int, member_id: int) -> Any:
-    member = _member_or_404(workshop_id, member_id)
-    if request.method == "POST":
-        try:
-            data = _load(MemberInput())
-        except Refused as exc:  # people_member.html has no place for a message yet: the error page says it
-            abort(400, description=str(exc))
-        role = data["role"]
-        if (role == "host") != (member.role == "host"):
-            abort(400, description="role: 坊主的身份来自课程平台 / the host role comes from the LMS")
-        if role == "cohost" and member.role != "cohost" and _cohosts(workshop_id) >= MAX_COHOSTS:
-            abort(400, description=f"role: 三人行成员最多 {MAX_COHOSTS} 位 / at most {MAX_COHOSTS} core-team members")
-        klass = _class_or_400(workshop_id, data["class_id"])
-        group = _group_or_400(workshop_id, data["group_id"])
-        if (klass is not None and role == "participant" and member.active
-                and (member.class_id != klass.id or member.role != "participant")
-                and _class_size(klass.id, excluding=member.id) >= MAX_CLASS_SIZE):
-            abort(400, description=f"class_id: 班级「{klass.name}」的人数将超过 {MAX_CLASS_SIZE} / "
-                                   f"class would exceed {MAX_CLASS_SIZE}")
-        if role != member.role:
-            if member.role == "tutor":
-                _stop_tutoring(member)
-            member.role, member.role_source = role, "host"
-        member.class_id = klass.id if klass else None
-        member.group_id = group.id if group else None
-        _leave_groups_not(member, member.group_id)
-        member.school, member.town = data["school"], data["town"]
-        db.session.commit()
-        flash(t("已保存", "Saved"))
-        return redirect(url_for("workshop.edit_member", workshop_id=workshop_id, member_id=member_id))
+def _check_member(workshop_id: int, member: WorkshopMember,
+                  data: dict[str, Any]) -> tuple[WorkshopClass | None, StudyGroup | None]:
+    """The member form's rules (module docstring): raises Refused before anything is changed."""
+    role = data["role"]
+    if (role == "host") != (member.role == "host"):
+        raise Refused(labelled(t("角色", "Role"), t("坊主的身份来自课程平台", "the host role comes from the LMS")))
+    if role == "cohost" and member.role != "cohost" and _cohosts(workshop_id) >= MAX_COHOSTS:
+        raise Refused(labelled(t("角色", "Role"), t(f"三人行成员最多 {MAX_COHOSTS} 位",
+                                                    f"at most {MAX_COHOSTS} core-team members")))
+    klass = _class_field(workshop_id, data["class_id"])
+    group = _group_field(workshop_id, data["group_id"])
+    if (klass is not None and role == "participant" and member.active
+            and (member.class_id != klass.id or member.role != "participant")
+            and _class_size(klass.id, excluding=member.id) >= MAX_CLASS_SIZE):
+        raise Refused(labelled(t("班级", "Class"), t(f"班级「{klass.name}」的人数将超过 {MAX_CLASS_SIZE}",
+                                                     f"“{klass.name}” would exceed {MAX_CLASS_SIZE} participants")))
+    return klass, group
+
+
+def _member_page(workshop_id: int, member: WorkshopMember, *, form_error: str | None = None,
+                 status: int = 200) -> Any:
+    """The member's page; after a refused form (`form_error`) the message by it and the host's
+    choices kept in it."""
     classes = db.session.scalars(select(WorkshopClass).where(WorkshopClass.workshop_id == workshop_id)
                                  .order_by(WorkshopClass.name)).all()
     groups = db.session.scalars(select(StudyGroup).where(StudyGroup.workshop_id == workshop_id)
                                 .order_by(StudyGroup.name)).all()
     return render_template("workshop/people_member.html", workshop=g.viewer.workshop, viewer=g.viewer,
                            member=member, classes=classes, groups=groups, roles=ASSIGNABLE_ROLES,
-                           role_labels=WORKSHOP_ROLE_LABELS, lang=_lang())
+                           role_labels=WORKSHOP_ROLE_LABELS, lang=_lang(), form_error=form_error,
+                           typed=request.form if form_error else {}), status
 
 
-def _class_or_400(workshop_id: int, class_id: int | None) -> WorkshopClass | None:
-    if class_id is None:
-        return None
-    klass = db.session.get(WorkshopClass, class_id)
-    if klass is None or klass.workshop_id != workshop_id:
-        abort(400, description="class_id: 不是本工作坊的班级 / not a class of this workshop")
-    return klass
-
-
-def _group_or_400(workshop_id: int, group_id: int | None) -> StudyGroup | None:
-    if group_id is None:
-        return None
-    group = db.session.get(StudyGroup, group_id)
-    if group is None or group.workshop_id != workshop_id:
-        abort(400, description="group_id: 不是本工作坊的研修小组 / not a group of this workshop")
-    return group
+@bp.route("/<int:workshop_id>/people/members/<int:member_id>", methods=["GET", "POST"])
+@workshop_access("host")
+def edit_member(workshop_id: int, member_id: int) -> Any:
+    member = _member_or_404(workshop_id, member_id)
+    if request.method == "GET":
+        return _member_page(workshop_id, member)
+    try:
+        data = _load(MemberInput())
+        klass, group = _check_member(workshop_id, member, data)
+    except Refused as exc:
+        return _member_page(workshop_id, member, form_error=str(exc), status=400)
+    role = data["role"]
+    if role != member.role:
+        if member.role == "tutor":
+            _stop_tutoring(member)
+        member.role, member.role_source = role, "host"
+    member.class_id = klass.id if klass else None
+    member.group_id = group.id if group else None
+    _leave_groups_not(member, member.group_id)
+    member.school, member.town = data["school"], data["town"]
+    db.session.commit()
+    flash(t("已保存", "Saved"))
+    return redirect(url_for("workshop.edit_member", workshop_id=workshop_id, member_id=member_id))
 
 
 # -- roster sync, import, export -------------------------------------------------------------------

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from lti_tool.extensions import db
 from lti_tool.models import Activity, Phase, StudyGroup, Workshop, WorkshopClass
 from lti_tool.workshops.forms import ActivityInput, PhaseInput, WorkshopSettings, errors_text
+from lti_tool.workshops.people import ClassInput, GroupInput, MemberInput
 
 from ...fixtures.lti import LtiHarness, lti_harness
 from .test_pages import XSS, csrf
@@ -226,7 +227,8 @@ def test_no_marshmallow_english_reaches_a_chinese_page(data: dict[str, Any]) -> 
     """Every default message of the field types and validators in use is translated: a marshmallow
     upgrade that rewords one fails here rather than showing English to a Chinese host."""
     app = Flask(__name__)
-    for schema in (_Everything(), PhaseInput(), ActivityInput(), WorkshopSettings()):
+    for schema in (_Everything(), PhaseInput(), ActivityInput(), WorkshopSettings(), ClassInput(), GroupInput(),
+                   MemberInput()):
         try:
             schema.load(data)
         except ValidationError as exc:

@@ -293,17 +293,16 @@ def test_classes_groups_and_roles(lti: LtiHarness) -> None:
 
 
 def test_member_form_bad_input(lti: LtiHarness) -> None:
-    """Bad role, the host's role, a 4th co-host, another workshop's class: 400 naming the field,
-    nothing stored; unknown ids → 404."""
+    """Bad role, the host's role, a 4th co-host, another workshop's class: 400 naming the field by
+    its label, nothing stored; unknown ids → 404 (the page shown again: test_member_form_inline.py)."""
     s, base, token = host_people(lti)
     learner = member_id(lti, "wanglihua")
     before = roster_state(lti)
-    # The view's own checks name the field; the form's schema names it by its label (forms.errors_text).
     cases = [
         (learner, {"role": "king"}, "角色：请从选项中选择"),
-        (member_id(lti, "maxiaoyan"), {"role": "participant"}, "role"),
-        (learner, {"role": "host"}, "role"),
-        (learner, {"role": "participant", "class_id": "999"}, "class_id"),
+        (member_id(lti, "maxiaoyan"), {"role": "participant"}, "角色：坊主的身份来自课程平台"),
+        (learner, {"role": "host"}, "角色：坊主的身份来自课程平台"),
+        (learner, {"role": "participant", "class_id": "999"}, "班级：不是本工作坊的班级"),
         (learner, {"role": "participant", "group_id": "abc"}, "研修小组：请输入整数"),
         (learner, {"role": "participant", "school": "校" * 201}, "学校：最多 200 个字"),
         (learner, {"role": "participant", "class_id": "9" * 30}, "班级：不是有效的编号"),  # was a 500: no such integer
@@ -321,7 +320,7 @@ def test_member_form_bad_input(lti: LtiHarness) -> None:
         r = s.post(f"{base}/people/members/{member_id(lti, login)}", data={"csrf_token": token, "role": "cohost"})
         assert r.status_code == 200
     r = s.post(f"{base}/people/members/{learner}", data={"csrf_token": token, "role": "cohost"})
-    assert r.status_code == 400 and "三人行成员最多 3 位" in r.text
+    assert r.status_code == 400 and "角色：三人行成员最多 3 位" in r.text
     assert s.get(base + "/people?page=x").status_code == 400
     assert s.get(base + "/people?status=zzz").status_code == 400
 
@@ -375,7 +374,7 @@ def test_ids_of_another_workshop_are_404(lti: LtiHarness) -> None:
     host2 = member_id_in(lti, base2, "maxiaoyan")
     r = second.session.post(f"{base2}/people/members/{host2}", data={"csrf_token": token2, "role": "host",
                                                                      "class_id": str(cid)})
-    assert r.status_code == 400 and "class_id" in r.text
+    assert r.status_code == 400 and "班级：不是本工作坊的班级" in r.text
 
 
 def member_id_in(lti: LtiHarness, base: str, login: str) -> int:
