@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, case, cast, func, select, true
 
-from xapi import HoursRule, hours_from_seconds
+from xapi import HoursRule, hours_from_seconds, vocab
 
 from ..extensions import db
 from ..models import (
@@ -38,7 +38,8 @@ VIDEO_DONE = Decimal("0.9")
 class MemberFacts:
     member: WorkshopMember
     watched: dict[int, Decimal] = field(default_factory=dict)  # video activity → seconds (capped)
-    opened: set[int] = field(default_factory=set)  # readings opened
+    opened: set[int] = field(default_factory=set)  # readings opened (any statement about them): started
+    read: set[int] = field(default_factory=set)  # readings finished ("我已读完": reading.completed): done
     posted_in: set[int] = field(default_factory=set)  # discussion activities with a visible post
     threads: int = 0
     replies: int = 0
@@ -108,7 +109,9 @@ class WorkshopFacts:
                 return ONE if fraction >= VIDEO_DONE else fraction
             return video
         if activity.kind == "reading":
-            return lambda facts: ONE if activity_id in facts.opened else ZERO
+            # Finished, not opened: opening a page is not reading it (opening alone scored a
+            # whole optional component, 20 points under zhenjiang-80-20, and 我已读完 did nothing).
+            return lambda facts: ONE if activity_id in facts.read else ZERO
         if activity.kind == "discussion":
             return lambda facts: ONE if activity_id in facts.posted_in else ZERO
         if activity.kind == "assignment":
@@ -208,12 +211,14 @@ def gather(workshop: Workshop, members: list[WorkshopMember]) -> WorkshopFacts:
         by_actor[actor_key].watched[video_id] = seconds
     if readings and by_actor:
         for where in narrowed(Statement.actor_key, actors):
-            for actor_key, object_id in db.session.execute(
-                select(Statement.actor_key, Statement.object_id).distinct()
+            for actor_key, object_id, finished in db.session.execute(
+                select(Statement.actor_key, Statement.object_id, Statement.verb_id == vocab.COMPLETED).distinct()
                 .where(Statement.object_id.in_(list(readings)), Statement.voided.is_(False), where)
             ):
                 if actor_key in by_actor and object_id is not None:  # IN (…) lets no NULL through
                     by_actor[actor_key].opened.add(readings[object_id].id)
+                    if finished:
+                        by_actor[actor_key].read.add(readings[object_id].id)
     for where in narrowed(Post.author_id, ids):
         for author_id, activity_id, is_thread, count in db.session.execute(
             select(Post.author_id, Post.activity_id, Post.parent_id.is_(None), func.count())

@@ -53,6 +53,8 @@ def _done(activity: Activity, progress: Any) -> bool:
     if activity.kind == "discussion":
         # Seed 004 asks for taking part in the topic; one post or reply is taking part.
         return activity.id in progress.discussed
+    if activity.kind == "reading":
+        return activity.id in progress.read
     return False
 
 

@@ -7,11 +7,12 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from xapi import HoursRule, hours_from_seconds
+from xapi import HoursRule, hours_from_seconds, vocab
 
 from ..extensions import db
-from ..models import Activity, Attendance, Post, Submission, Workshop, WorkshopMember
+from ..models import Activity, Attendance, Post, Statement, Submission, Workshop, WorkshopMember
 from ..statements.actors import lti_actor_key
+from ..statements.events import activity_iri
 
 
 @dataclass
@@ -22,6 +23,7 @@ class MemberProgress:
     posts: int
     submissions: dict[int, Submission]
     discussed: frozenset[int] = frozenset()  # discussion activities the member has posted in
+    read: frozenset[int] = frozenset()  # readings the member said they finished (我已读完)
 
     @property
     def hours(self) -> Decimal:
@@ -41,7 +43,21 @@ def member_progress(workshop: Workshop, member: WorkshopMember) -> MemberProgres
     submissions = {s.activity_id: s for s in db.session.scalars(
         select(Submission).where(Submission.member_id == member.id))}
     return MemberProgress(seconds, video_hours, _offline(workshop, [member.id]).get(member.id, Decimal(0)),
-                          int(posts), submissions, frozenset(per_topic))
+                          int(posts), submissions, frozenset(per_topic), _read(workshop, member))
+
+
+def _read(workshop: Workshop, member: WorkshopMember) -> frozenset[int]:
+    """The readings this member finished: a reading.completed statement, as the grade counts it
+    (grades.facts.gather)."""
+    readings = {activity_iri("reading", a_id): a_id for a_id in db.session.scalars(
+        select(Activity.id).where(Activity.workshop_id == workshop.id, Activity.kind == "reading"))}
+    if not readings:
+        return frozenset()
+    return frozenset(readings[object_id] for object_id in db.session.scalars(
+        select(Statement.object_id).distinct().where(
+            Statement.actor_key == lti_actor_key(member.user.issuer, member.user.sub),
+            Statement.object_id.in_(list(readings)), Statement.verb_id == vocab.COMPLETED,
+            Statement.voided.is_(False))) if object_id in readings)
 
 
 def actor_keys(members: list[WorkshopMember]) -> dict[str, int]:

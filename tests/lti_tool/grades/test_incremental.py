@@ -210,20 +210,34 @@ def test_a_scheme_that_ranks_within_schools_recomputes_the_learners_school(lti: 
         assert len(recompute(db.session.get(Workshop, s.workshop_id))) == 3
 
 
-def test_opening_a_reading_marks_the_learner(lti: LtiHarness) -> None:
-    """Statements are stored in bulk; one about a reading still reaches the grade (optional 20 %)."""
+def test_finishing_a_reading_counts_and_opening_it_does_not(lti: LtiHarness) -> None:
+    """Statements are stored in bulk; one about a reading still reaches the grade. Opening the page
+    is not reading it: only 我已读完 (reading.completed) earns the optional 20 %, which opening alone
+    used to give."""
+    from .test_grade_pages import finish_reading
+
     host, base, people = three_learners(lti)
     with lti.tool_app.app_context():
         reading = db.session.scalars(select(Activity.id).where(Activity.kind == "reading")).one()
         li_id = member(lti, "李建国").id
-        before = db.session.scalars(select(GradeResult.total).where(GradeResult.member_id == li_id)).one()
+
+    def total() -> Any:
+        assert host.get(base + "/grades").status_code == 200
+        with lti.tool_app.app_context():
+            return db.session.scalars(select(GradeResult.total).where(GradeResult.member_id == li_id)).one()
+
+    before = total()
     assert people["lijianguo"].session.get(f"{base}/a/{reading}").status_code == 200
     with lti.tool_app.app_context():
-        assert state().stale
-    assert host.get(base + "/grades").status_code == 200
+        assert state().stale  # looked at again, and nothing changed
+    assert total() == before
+    home = people["lijianguo"].session.get(base + "/").text
+    assert "已读完" not in home
+    finish_reading(people["lijianguo"], base, reading)
     with lti.tool_app.app_context():
-        after = db.session.scalars(select(GradeResult.total).where(GradeResult.member_id == li_id)).one()
-    assert after - before == 20
+        assert state().stale
+    assert total() - before == 20
+    assert "已读完" in people["lijianguo"].session.get(base + "/").text  # and his list says so
 
 
 def test_the_background_worker_refreshes_stale_grades(lti: LtiHarness) -> None:
