@@ -78,12 +78,24 @@ def _component_lines(c: ComponentResult, p: int, lang: Lang, depth: int) -> list
     return lines
 
 
-def explain(result: LearnerResult, lang: Lang = "zh") -> str:
-    """A plain-text explanation of one learner's result."""
+def _label(components: list[ComponentResult], path: str) -> str:
+    """A component's label (its path when it has none), searched through nested components."""
+    for c in components:
+        if c.path == path:
+            return c.label or c.path
+        found = _label(c.children, path)
+        if found != path:
+            return found
+    return path
+
+
+def explain(result: LearnerResult, lang: Lang = "zh", *, with_id: bool = True) -> str:
+    """A plain-text explanation of one learner's result. `with_id`: the learner's id from the
+    records (T02 in a file; the tool's pages name the learner without its internal member id)."""
     p = result.precision
     x = PUNCT[lang]
     colon, lp, rp = x["colon"], x["lp"], x["rp"]
-    who = " ".join(v for v in (result.learner, result.name) if v)
+    who = " ".join(v for v in (result.learner if with_id or not result.name else None, result.name) if v)
     where = " / ".join(v for v in (result.school, result.klass, result.group) if v)
     lines = [
         f"{t('learner', lang)}{colon}{who}" + (f"{lp}{where}{rp}" if where else ""),
@@ -99,7 +111,7 @@ def explain(result: LearnerResult, lang: Lang = "zh") -> str:
     if result.band_on == "total":
         basis = t("band_on_total", lang)
     else:
-        basis = t("band_on", lang, c=result.band_on, s=fixed(result.band_score, p))
+        basis = t("band_on", lang, c=_label(result.components, result.band_on), s=fixed(result.band_score, p))
     lines.append(f"{t('band', lang)}{colon}{result.band}{lp}{basis}{rp}")
     lines.append(
         f"{t('passed', lang)}{colon}{t('yes' if result.passed else 'no', lang)}"

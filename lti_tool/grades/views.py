@@ -128,7 +128,7 @@ def _explanation_page(viewer: Viewer, member: WorkshopMember) -> Any:
     record = row.explanation.get("record") if row is not None else None
     if own is not None:
         needs, record = own.what_if, record_to_json(own.record)  # the data of the result shown
-        res, text = result_to_json(needs.result, lang), explain(needs.result, lang)
+        res, text = result_to_json(needs.result, lang), explain(needs.result, lang, with_id=False)
         components = component_rows(needs.result)
     # Readable as written (names, schools in Chinese); autoescaped in the page like any text.
     data = json.dumps(record, ensure_ascii=False, indent=1) if record is not None else ""
