@@ -7,6 +7,8 @@ band, pass, credits and every note.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .notes import Lang
 from .numbers import plain
 from .results import ComponentResult, LearnerResult, contribution_text, fixed
@@ -78,7 +80,7 @@ def _component_lines(c: ComponentResult, p: int, lang: Lang, depth: int) -> list
     return lines
 
 
-def _label(components: list[ComponentResult], path: str) -> str:
+def _label(components: Sequence[ComponentResult], path: str) -> str:
     """A component's label (its path when it has none), searched through nested components."""
     for c in components:
         if c.path == path:
