@@ -5,7 +5,8 @@ backlog and response times, hosts' activity.
 Every figure is the one the workshop's own pages show: participation and completion from
 `participation.build_overview`, statuses from `standing.standings` (the 情况通报's), tutors from
 `progress_report.tutor_rows`; one gather of facts per workshop feeds all three. A teacher enrolled
-in two workshops counts in each (rates are per enrolment, as each workshop reports them).
+in two workshops counts in each (rates are per enrolment, as each workshop reports them); the
+summary also counts the teachers, each once.
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ class Program:
     school_days: dict[str, list[int]] = field(default_factory=dict)
     town_days: dict[str, list[int]] = field(default_factory=dict)
     statuses: dict[str, int] = field(default_factory=dict)
+    # Teachers, each once: the rows count enrolments (人次), and a course's three phases as three
+    # workshops made 12 teachers look like 35.
+    teachers: int = 0
 
     @property
     def tutors(self) -> list[tuple[WorkshopRow, TutorRow]]:
@@ -91,8 +95,10 @@ def build_program(platform_id: int, today: date) -> Program:
         .where(Course.platform_id == platform_id).order_by(Course.title, Workshop.title, Workshop.id)).all()
     begin, stop = china_days(today - timedelta(days=DAYS - 1), today)
     program = Program(days=[today - timedelta(days=n) for n in range(DAYS - 1, -1, -1)], workshops=[])
+    teachers: set[int] = set()
     for workshop, course in workshops:
         members = graded_members(workshop)
+        teachers.update(m.user_id for m in members)
         wf = gather(workshop, members)
         overview = build_overview(workshop, members, {}, today, with_top=False, wf=wf)
         phases = list(db.session.scalars(select(Phase).where(Phase.workshop_id == workshop.id)
@@ -112,6 +118,7 @@ def build_program(platform_id: int, today: date) -> Program:
         _add_days(program.town_days, overview.per_day.get("town", {}))
         for status, count in statuses.items():
             program.statuses[status] = program.statuses.get(status, 0) + count
+    program.teachers = len(teachers)
     return program
 
 

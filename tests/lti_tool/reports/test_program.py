@@ -126,3 +126,23 @@ def test_the_view_has_a_json_form_that_gives_it_back_whole(lti: LtiHarness) -> N
     assert program.tutors and program.workshops[0].hosts and program.statuses
     plain = json.loads(json.dumps(PROGRAM.encode(program)))
     assert PROGRAM.decode(plain) == program
+
+
+def test_teachers_in_two_workshops_are_counted_once(lti: LtiHarness) -> None:
+    """A course's second workshop (a second phase of the same training) with the same teachers: the
+    rows count enrolments (人次), the summary also each teacher once."""
+    w = studio_world(lti)
+    link = lti.state.add_resource_link("phase-two", "第二期工作坊")
+    for login in ("maxiaoyan", "wanglihua", "lijianguo"):
+        lti.driver().launch(login, resource_link=link.id)
+    admin = lti.driver()
+    admin.launch("linhai")
+    html = admin.session.get(lti.tool_url + "/program/").text
+    with lti.tool_app.app_context():
+        from lti_tool.grades.service import graded_members
+
+        enrolments = [m.user_id for ws in db.session.scalars(select(Workshop)) for m in graded_members(ws)]
+    assert len(enrolments) > len(set(enrolments)) >= 2  # somebody is in both
+    assert number(html, "members") == len(enrolments)
+    assert number(html, "teachers") == len(set(enrolments))
+    assert f'data-workshop="{w["wid"]}"' in html
