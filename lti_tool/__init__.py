@@ -19,7 +19,7 @@ from . import sqlite_setup
 from .china import china_time
 from .config import load_config
 from .extensions import db, migrate
-from .i18n import PUNCT, current_lang, init_babel, t
+from .i18n import PUNCT, current_lang, in_language, init_babel, t
 from .keys import KeyStore
 from .lti.jwks import PlatformKeys
 from .refused_body import drop_refused_body
@@ -129,6 +129,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 DATABASE_RETRY_AFTER_SECONDS = 30
 
 
+# What a page says for a refusal that carries no message of its own, in place of Werkzeug's English.
+DEFAULT_MESSAGES: dict[int, tuple[str, str]] = {
+    400: ("请求无法处理：请回到上一页重试", "The request could not be handled: go back and try again"),
+    401: ("会话已过期，请回到课程重新进入", "Session expired: launch again from the course"),
+    403: ("您在本工作坊的身份不能打开此页面", "Your role in this workshop cannot open this page"),
+    404: ("没有这个页面：链接可能已失效，或它不属于您能看到的内容",
+          "There is no such page: the link may be out of date, or it is not yours to see"),
+    405: ("此地址不接受这种请求", "This address does not take this kind of request"),
+    409: ("数据已被他人修改：请刷新后重试", "Someone else changed this meanwhile: reload and try again"),
+}
+
+
 def _register_error_pages(app: Flask) -> None:
     def form_page() -> str | None:
         """The page a refused form came from, when the form posts to its own page's address (the
@@ -160,6 +172,11 @@ def _register_error_pages(app: Flask) -> None:
                 f"The file is too large (limit {limit}). Use the browser's Back button: what you typed is still "
                 "there; choose a smaller file and submit again.")
             back = form_page()
+        elif exc.description == type(exc).description:  # Werkzeug's own English, for any page
+            default = exc.description or ""
+            exc.description = t(*DEFAULT_MESSAGES.get(exc.code or 0, (default, default)))
+        else:
+            exc.description = in_language(exc.description or "")
         lang = current_lang()
         return (
             render_template("lti/error.html", code=exc.code, message=exc.description, back_url=back, lang=lang),

@@ -9,6 +9,7 @@ navigation entries registered by features), which no catalog could know in advan
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from flask import Flask, request, session
@@ -35,6 +36,16 @@ def current_lang() -> str:
 def t(zh: str, en: str) -> str:
     """A bilingual pair carried by data; page text uses the catalog (`_`)."""
     return en if current_lang() == "en" else zh
+
+
+# "中文 / English": how refusals raised deep in the code carry both languages (abort descriptions).
+BILINGUAL = re.compile(r"(?P<zh>.*[\u3400-\u9fff].*?) / (?P<en>[^\u3400-\u9fff]+)", re.S)
+
+
+def in_language(message: str) -> str:
+    """A "中文 / English" pair as the page's language says it; any other text as it is."""
+    match = BILINGUAL.fullmatch(message)
+    return t(match["zh"], match["en"]) if match else message
 
 
 class Punctuation:

@@ -70,7 +70,8 @@ def _check_csrf() -> None:
     # gives nothing away (it is what the session holds).
     if not expected or not (hmac.compare_digest(sent.encode("utf-8", "replace"), expected)
                             or (unmasked is not None and hmac.compare_digest(unmasked, expected))):
-        abort(400, description="CSRF token missing or invalid / 表单已过期，请刷新页面后重试")
+        abort(400, description="表单已过期，请刷新页面后重试 / The form has expired (CSRF token missing or invalid): "
+                           "reload the page and try again")
 
 
 def _check_nul() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from ..china import CHINA
-from ..i18n import PUNCT, t
+from ..i18n import PUNCT, in_language, t
 from ..models.activities import ACTIVITY_KINDS
 
 
@@ -188,7 +188,6 @@ _BOUNDS = {"greater than or equal to": ("不能小于 {}", "must be at least {}"
            "less than or equal to": ("不能大于 {}", "must be at most {}"),
            "less than": ("应小于 {}", "must be less than {}")}
 # This module's own messages are written "中文 / English"; the page shows one half.
-_BILINGUAL = re.compile(r"(?P<zh>.*[\u3400-\u9fff].*?) / (?P<en>[^\u3400-\u9fff]+)")
 
 
 def labelled(field_label: str, text: str) -> str:
@@ -214,10 +213,7 @@ def in_page_language(message: str) -> str:
         bounds = [t(*_BOUNDS[match[op]]).format(match[value]) for op, value in (("lo", "min"), ("hi", "max"))
                   if match[op]]
         return t("，且", " and ").join(bounds)
-    match = _BILINGUAL.fullmatch(message)
-    if match:
-        return t(match["zh"], match["en"])
-    return message
+    return in_language(message)
 
 
 def _messages(value: Any) -> Iterator[str]:

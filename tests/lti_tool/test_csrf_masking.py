@@ -15,7 +15,7 @@ from ..fixtures.lti import LtiHarness, lti_harness
 from .workshops.test_people import host_people
 
 TOKENS = re.compile(r'name="csrf_token" value="([^"]+)"')
-REFUSED = "CSRF token missing or invalid"
+REFUSED = "表单已过期，请刷新页面后重试"  # the page is Chinese: its half of the pair
 
 
 @pytest.fixture
