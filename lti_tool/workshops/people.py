@@ -265,8 +265,8 @@ def create_class(workshop_id: int) -> Any:
         return _refused(workshop_id, "class-new", exc)
     db.session.add(WorkshopClass(workshop_id=workshop_id, name=data["name"], tutor_member_id=tutor_id))
     db.session.commit()
-    flash(t("班级已创建", "Class created"))
-    return redirect(url_for("workshop.people", workshop_id=workshop_id))
+    flash(t("班级已创建", "Class created"), "class-new")  # by the form the page opens at (its #fragment)
+    return redirect(url_for("workshop.people", workshop_id=workshop_id, _anchor="class-new"))
 
 
 @bp.route("/<int:workshop_id>/people/classes/<int:class_id>", methods=["POST"])
@@ -282,8 +282,8 @@ def update_class(workshop_id: int, class_id: int) -> Any:
         return _refused(workshop_id, f"class-{klass.id}", exc)
     klass.name, klass.tutor_member_id = data["name"], tutor_id
     db.session.commit()
-    flash(t("班级已保存", "Class saved"))
-    return redirect(url_for("workshop.people", workshop_id=workshop_id))
+    flash(t("班级已保存", "Class saved"), f"class-{klass.id}")
+    return redirect(url_for("workshop.people", workshop_id=workshop_id, _anchor=f"class-{klass.id}"))
 
 
 @bp.route("/<int:workshop_id>/people/classes/<int:class_id>/delete", methods=["POST"])
@@ -318,8 +318,8 @@ def create_group(workshop_id: int) -> Any:
         return _refused(workshop_id, "group-new", exc)
     db.session.add(StudyGroup(workshop_id=workshop_id, name=data["name"]))
     db.session.commit()
-    flash(t("研修小组已创建", "Group created"))
-    return redirect(url_for("workshop.people", workshop_id=workshop_id))
+    flash(t("研修小组已创建", "Group created"), "group-new")
+    return redirect(url_for("workshop.people", workshop_id=workshop_id, _anchor="group-new"))
 
 
 @bp.route("/<int:workshop_id>/people/groups/<int:group_id>", methods=["POST"])
@@ -337,8 +337,8 @@ def update_group(workshop_id: int, group_id: int) -> Any:
         return _refused(workshop_id, f"group-{group.id}", exc)
     group.name, group.leader_member_id = data["name"], leader.id if leader else None
     db.session.commit()
-    flash(t("研修小组已保存", "Group saved"))
-    return redirect(url_for("workshop.people", workshop_id=workshop_id))
+    flash(t("研修小组已保存", "Group saved"), f"group-{group.id}")
+    return redirect(url_for("workshop.people", workshop_id=workshop_id, _anchor=f"group-{group.id}"))
 
 
 @bp.route("/<int:workshop_id>/people/groups/<int:group_id>/delete", methods=["POST"])

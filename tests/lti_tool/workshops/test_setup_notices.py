@@ -4,6 +4,7 @@ top, off a phone's screen. And the activity list names each kind in the page's l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -58,3 +59,19 @@ def test_activity_list_names_kinds_in_the_page_language(lti: LtiHarness) -> None
     listed = s.get(base + "/setup?lang=en").text.split('id="activity-list"')[1].split("</ul>")[0]
     assert "课例 <span class=\"muted\"> (Video, required)</span>" in listed
     assert "video" not in listed.replace("Video", "")
+
+
+def test_class_and_group_notices_are_by_their_forms(lti: LtiHarness) -> None:
+    s, base, token = host(lti)
+    r = s.post(base + "/people/classes", data={"csrf_token": token, "name": "一班"})
+    assert landed(r).endswith("/people#class-new")
+    new_class = r.text.split('<div id="class-new">', 1)[1].split("</form>", 1)[0]
+    assert '<p class="notice" role="status">班级已创建</p>' in new_class
+    class_id = re.search(r'<div class="item" id="class-(\d+)">', r.text).group(1)  # type: ignore[union-attr]
+    r = s.post(f"{base}/people/classes/{class_id}", data={"csrf_token": token, "name": "一班（数学）"})
+    assert landed(r).endswith(f"/people#class-{class_id}")
+    item = r.text.split(f'<div class="item" id="class-{class_id}">', 1)[1].split("</form>", 1)[0]
+    assert '<p class="notice" role="status">班级已保存</p>' in item
+    r = s.post(base + "/people/groups", data={"csrf_token": token, "name": "第一组"})
+    assert landed(r).endswith("/people#group-new") and r.text.count("研修小组已创建") == 1
+    assert '<p class="notice" role="status">研修小组已创建</p>' in r.text.split('<div id="group-new">', 1)[1]
