@@ -160,7 +160,7 @@ def launch() -> Any:
 
 
 def default_landing(record: Any) -> Any:
-    lang = session.get("lang", "zh")
+    lang = current_lang()
     label = ROLE_LABELS[record.membership.role][1 if lang == "en" else 0]
     return render_template(
         "lti/landing.html",
@@ -190,7 +190,7 @@ def _deep_link_page(launch: StrictMessageLaunch, record: Any) -> Any:
         "lti/deep_link.html",
         launch_id=launch.get_launch_id(),
         default_title=(record.course.title or "工作坊")[:200],
-        lang=session.get("lang", "zh"),
+        lang=current_lang(),
     )
 
 
@@ -221,7 +221,7 @@ def deep_link_respond() -> Any:
     ]
     session.pop("deep_link_launch_id", None)
     return render_template(
-        "lti/autopost.html", action=return_url, fields={"JWT": token}, lang=session.get("lang", "zh")
+        "lti/autopost.html", action=return_url, fields={"JWT": token}, lang=current_lang()
     )
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, g, render_template, request, session
+from flask import abort, g, render_template, request
 from sqlalchemy import select
 
 from ..china import china_today
 from ..extensions import db
 from ..grades.service import graded_members, state_for_listing, stored_grades
+from ..i18n import current_lang
 from ..models import Activity, Submission, WorkshopClass, WorkshopMember
 from ..params import small_int
 from ..workshops.access import Viewer, workshop_access
@@ -80,4 +81,4 @@ def overview(workshop_id: int) -> Any:
     return render_template("reports/overview.html", workshop=workshop, viewer=viewer, ov=ov, ranked=ranked,
                            excellent=excellent, peak=peak, graded=graded, klass=klass,
                            class_ids={c.name: c.id for c in reversed(classes)},
-                           lang=session.get("lang", "zh"))
+                           lang=current_lang())

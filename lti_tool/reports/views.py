@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import abort, g, render_template, request, session
+from flask import abort, g, render_template, request
 from sqlalchemy import select
 
 from ..china import china_today
 from ..extensions import db
 from ..grades.views import csv_response
-from ..i18n import t
+from ..i18n import current_lang, t
 from ..models import WorkshopClass
 from ..params import small_int
 from ..workshops.access import Viewer, workshop_access
@@ -99,7 +99,7 @@ def progress_report(workshop_id: int) -> Any:
     report = build_report(viewer.workshop, class_ids, start, end)
     return render_template("reports/progress.html", workshop=viewer.workshop, viewer=viewer, report=report,
                            text=wechat_text(report), choices=choices, chosen=request.args.get("class", ""),
-                           labels=STATUS_LABELS, listed=LISTED, lang=session.get("lang", "zh"),
+                           labels=STATUS_LABELS, listed=LISTED, lang=current_lang(),
                            period_error=period_error), (400 if period_error else 200)
 
 

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, render_template, request, session
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..i18n import current_lang
 from ..models import Course, Lrs, Membership, Statement, XapiClient
 from .clients import create_client
 from .forwarder import backlog
@@ -64,4 +65,4 @@ def status() -> Any:
     return render_template("xapi/status.html", rows=rows, clients=clients, created=created, stored=stored,
                            counted=COUNTED,
                            worker=worker_running(db.engine),
-                           lang=session.get("lang", "zh"))
+                           lang=current_lang())

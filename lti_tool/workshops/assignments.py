@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,7 +24,7 @@ from xapi import ActivityRef, vocab
 
 from ..china import china_time
 from ..extensions import db
-from ..i18n import t
+from ..i18n import current_lang, t
 from ..models import Activity, Submission
 from ..models.assignments import SubmissionVersion
 from ..statements.events import activity_iri, record_event
@@ -110,7 +110,7 @@ def _page(activity: Activity, error: str | None = None, form: dict[str, Any] | N
         versions=list(reversed(sub.versions)) if sub else [], state_label=state_label,
         choice_label=choice_label, can_submit=can_submit, error=error, form=form or {},
         comment_html=markdown(sub.comment) if sub and sub.comment else None, markdown=markdown,
-        max_text=MAX_TEXT, upload=browser_check(), failed=failed, lang=session.get("lang", "zh"),
+        max_text=MAX_TEXT, upload=browser_check(), failed=failed, lang=current_lang(),
     ), status
 
 

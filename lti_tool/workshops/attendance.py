@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import Integer, Select, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
@@ -21,7 +21,7 @@ from sqlalchemy.orm import contains_eager
 from xapi import ActivityRef, ActorInfo, Event, build_statement, vocab
 
 from ..extensions import db
-from ..i18n import t
+from ..i18n import current_lang, t
 from ..models import Activity, Attendance, User, Workshop, WorkshopClass, WorkshopMember
 from ..models.attendance import ATTENDANCE_STATUSES
 from ..params import small_int
@@ -143,7 +143,7 @@ def offline(workshop_id: int, activity_id: int) -> Any:
     return render_template(
         "workshop/offline.html", workshop=viewer.workshop, viewer=viewer, activity=activity,
         body_html=markdown(activity.body), mine=mine, summary=summary, can_take=can_take,
-        labels=STATUS_LABELS, statuses=ATTENDANCE_STATUSES, lang=session.get("lang", "zh"),
+        labels=STATUS_LABELS, statuses=ATTENDANCE_STATUSES, lang=current_lang(),
     )
 
 
@@ -327,5 +327,5 @@ def take_attendance(workshop_id: int, activity_id: int) -> Any:
         class_names={c.id: c.name for c in classes}, errors=errors, form=request.form if errors else None,
         planned=Decimal(activity.planned_hours or 0).quantize(CENTI), labels=STATUS_LABELS,
         statuses=ATTENDANCE_STATUSES, summary=roll_summary(activity, query, total),
-        page=page, pages=pages, total=total, listing=_listing_args, lang=session.get("lang", "zh"),
+        page=page, pages=pages, total=total, listing=_listing_args, lang=current_lang(),
     ), status_code

@@ -16,12 +16,13 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import abort, g, redirect, render_template, request, session, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 
 from xapi import ActivityRef, vocab
 
 from ..extensions import db
+from ..i18n import current_lang
 from ..models import Activity, Post
 from ..params import small_int
 from ..statements.events import activity_iri, record_event
@@ -89,7 +90,7 @@ def _ctx(viewer: Viewer, activity: Activity, **extra: Any) -> dict[str, Any]:
     return {
         "workshop": viewer.workshop, "viewer": viewer, "activity": activity, "markdown": markdown,
         "class_names": {c.id: c.name for c in classes}, "classes": classes, "svc": svc,
-        "role_label": _role_label, "lang": session.get("lang", "zh"), **extra,
+        "role_label": _role_label, "lang": current_lang(), **extra,
     }
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from grading import list_presets
 
 from ..extensions import db
-from ..i18n import t
+from ..i18n import current_lang, t
 from ..models import Activity, Phase
 from .access import workshop_access
 from .forms import ActivityInput, PhaseInput, WorkshopSettings, errors_text, form_data, labelled
@@ -53,7 +53,7 @@ def _setup_page(workshop_id: int, failed: str | None = None, error: str | None =
     return render_template("workshop/setup.html", workshop=g.viewer.workshop, phases=phases, activities=activities,
                            presets=list_presets(), failed=failed, error=error,
                            typed=request.form if failed else {},
-                           lang=session.get("lang", "zh")), (400 if error else 200)
+                           lang=current_lang()), (400 if error else 200)
 
 
 @bp.route("/<int:workshop_id>/phases", methods=["POST"])

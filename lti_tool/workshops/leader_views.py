@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from flask import abort, g, render_template, session
+from flask import abort, g, render_template
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..i18n import current_lang
 from ..models import Activity, Attendance, StudyGroup, WorkshopClass, WorkshopMember
 from .access import Viewer, workshop_access
 from .progress import MemberProgress, member_progress
@@ -125,7 +126,7 @@ def _render_group(viewer: Viewer, group: StudyGroup, groups: list[StudyGroup]) -
     return render_template(
         "workshop/group.html", workshop=viewer.workshop, viewer=viewer, group=group, groups=groups, rows=rows,
         limited=limited, required=required, average=average, leader=leader, classes=classes,
-        reached=sum(1 for r in rows if r.progress.hours >= required), lang=session.get("lang", "zh"),
+        reached=sum(1 for r in rows if r.progress.hours >= required), lang=current_lang(),
     )
 
 
@@ -137,7 +138,7 @@ def my_group(workshop_id: int) -> Any:
     if len(groups) == 1:
         return _render_group(viewer, groups[0], groups)
     return render_template("workshop/group_list.html", workshop=viewer.workshop, viewer=viewer, groups=groups,
-                           lang=session.get("lang", "zh"))
+                           lang=current_lang())
 
 
 @bp.route("/<int:workshop_id>/group/<int:group_id>")

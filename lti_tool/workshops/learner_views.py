@@ -11,7 +11,7 @@ from sqlalchemy import select
 from xapi import ActivityRef, vocab
 
 from ..extensions import db
-from ..i18n import t
+from ..i18n import current_lang, t
 from ..models import Activity, Phase
 from ..statements.events import activity_iri, record_event
 from ..text import markdown
@@ -38,7 +38,7 @@ def home(workshop_id: int) -> Any:
     return render_template(
         "workshop/home.html", workshop=workshop, viewer=viewer, member=viewer.member,
         role_label=role_label(viewer.member.role), phases=phases, by_phase=by_phase, progress=progress,
-        next_activity=todo[0] if todo else None, lang=session.get("lang", "zh"),
+        next_activity=todo[0] if todo else None, lang=current_lang(),
     )
 
 
@@ -98,5 +98,5 @@ def activity(workshop_id: int, activity_id: int) -> Any:
     return render_template(
         "workshop/activity.html", workshop=viewer.workshop, activity=item, body_html=markdown(item.body),
         watched=progress.video_seconds.get(item.id, Decimal(0)), video_iri=activity_iri("video", item.id),
-        lang=session.get("lang", "zh"),
+        lang=current_lang(),
     )

@@ -12,14 +12,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..i18n import t
+from ..i18n import current_lang, t
 from ..models import User, WorkshopMember
 from ..models.workshops import MAX_CLASS_SIZE, MAX_COHOSTS, StudyGroup, WorkshopClass
 from ..params import small_int
@@ -78,7 +78,7 @@ def _refused(workshop_id: int, form: str, exc: Refused) -> Any:
 
 
 def _lang() -> str:
-    return str(session.get("lang", "zh"))
+    return current_lang()
 
 
 # -- lookups that keep every id inside the workshop of the URL --------------------------------------

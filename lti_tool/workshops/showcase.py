@@ -16,14 +16,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import abort, g, redirect, render_template, request, session, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 
 from xapi import ActivityRef, vocab
 
 from ..extensions import db
-from ..i18n import t
+from ..i18n import current_lang, t
 from ..models import Activity, Submission, SubmissionComment, WorkshopMember
 from ..params import small_int
 from ..statements.events import activity_iri, record_event
@@ -86,7 +86,7 @@ def showcase(workshop_id: int) -> Any:
     return render_template(
         "workshop/showcase.html", workshop=viewer.workshop, viewer=viewer, rows=rows, titles=titles,
         assignments=assignments, chosen=chosen, page=min(page, pages), pages=pages, total=total,
-        excerpt=excerpt, lang=session.get("lang", "zh"),
+        excerpt=excerpt, lang=current_lang(),
     )
 
 
@@ -109,7 +109,7 @@ def _item_page(sub: Submission, error: str | None = None, body: str = "", status
         author=sub.member, answer_html=markdown(sub.text) if sub.text else None,
         choice=choice_label(activity, sub.choice) if activity else None, comments=comments, markdown=markdown,
         can_remove=lambda c: can_remove(viewer, sub, c), error=error, body=body,
-        form_key=str(uuid.uuid4()), comment_max=COMMENT_MAX, lang=session.get("lang", "zh"),
+        form_key=str(uuid.uuid4()), comment_max=COMMENT_MAX, lang=current_lang(),
     ), status
 
 

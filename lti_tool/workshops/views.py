@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, redirect, session, url_for
 
+from ..i18n import t
 from ..lti.records import LaunchRecord
 from ..lti.views import ROLE_LABELS, default_landing
 from .membership import workshop_and_member
@@ -23,8 +24,7 @@ WORKSHOP_ROLE_LABELS["cohost"] = ("三人行成员", "Core team")
 
 
 def role_label(role: str) -> str:
-    zh, en = WORKSHOP_ROLE_LABELS[role]
-    return en if session.get("lang") == "en" else zh
+    return t(*WORKSHOP_ROLE_LABELS[role])
 
 
 def workshop_landing(record: LaunchRecord) -> Any:
