@@ -39,3 +39,14 @@ def test_refusals_in_the_page_language(lti: LtiHarness) -> None:
     assert message(r.text) == "The form has expired (CSRF token missing or invalid): reload the page and try again"
     for page in (s.get(base + "/nowhere").text, s.get(base + "/nowhere?lang=en").text):
         assert "requested URL" not in page and " / " not in message(page)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_language_switch_reaches_every_part_of_a_page(lti: LtiHarness) -> None:
+    """?lang=en made the text English while <html lang>, the role and notes read the session's zh."""
+    driver = lti.driver()
+    base = driver.launch("maxiaoyan").url.rstrip("/")
+    page = driver.session.get(base + "/", params={"lang": "en"}).text
+    assert '<html lang="en">' in page and "Host" in page and "坊主" not in page
+    page = driver.session.get(base + "/").text
+    assert '<html lang="zh-CN">' in page and "坊主" in page
