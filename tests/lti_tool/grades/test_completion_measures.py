@@ -1,6 +1,6 @@
 """The completion measures on facts built by hand (no database): required, optional and all
 activities, each activity by its own rule (a video done at 90 % of its length and pro rata below,
-a reading once opened, a discussion once posted in, an assignment by its score, an offline session
+a reading once finished (我已读完; opening it is not enough), a discussion once posted in, an assignment by its score, an offline session
 by the hours attended once the learner's attendance is recorded, and not at all before)."""
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ def test_each_activity_counts_by_its_own_rule() -> None:
     facts.watched[1] = Decimal(450)  # 45 % of the video
     facts.opened.add(2)
     facts.scores[4] = Decimal(80)
+    # Required: video 45, reading 0 (opened, not finished), assignment 80.
+    assert measured("required_activities", facts, set()) == Decimal(125) / 3
+    facts.read.add(2)
     # Required: video 45, reading 100, assignment 80.
     assert measured("required_activities", facts, set()) == Decimal(225) / 3
     # Optional, attendance not recorded: only the discussion (0) counts; the video of unknown length never does.
