@@ -1,7 +1,8 @@
 """The completion measures on facts built by hand (no database): required, optional and all
 activities, each activity by its own rule (a video done at 90 % of its length and pro rata below,
-a reading once finished (我已读完; opening it is not enough), a discussion once posted in, an assignment by its score, an offline session
-by the hours attended once the learner's attendance is recorded, and not at all before)."""
+a reading once finished (我已读完; opening it is not enough), a discussion once posted in, an
+assignment by its score, an offline session by the hours attended once the learner's attendance is
+recorded, and not at all before)."""
 
 from __future__ import annotations
 
