@@ -23,6 +23,7 @@ from .feed import mapping_for
 from .measures import MEASURES, parse_choice
 from .service import NoPolicy, adjusted_document, feed_choices, workshop_policy
 from .slots import policy_slots
+from .writeback import writeback_saved
 
 MAX_POLICY_BYTES = 64 * 1024
 
@@ -55,9 +56,12 @@ def grade_settings(workshop_id: int) -> Any:
         else:
             abort(400, description="action: unknown")
         if not errors:
+            queued = writeback_saved(workshop, workshop.grading_overrides or {}, overrides)
             workshop.grading_overrides = overrides
             db.session.commit()
-            flash(t("已保存", "Saved"))
+            flash(t("已保存", "Saved") + (t(f"；{queued} 位学员的成绩将回传到平台成绩册",
+                                             f"; learners whose grade will be sent to the LMS gradebook: {queued}")
+                                           if queued else ""))
             return redirect(url_for("workshop.grade_settings", workshop_id=workshop_id))
     try:
         policy = workshop_policy(workshop)

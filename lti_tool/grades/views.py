@@ -191,11 +191,12 @@ def grades_writeback(workshop_id: int) -> Any:
     """Send the queued totals to the LMS gradebook now (the background worker also does)."""
     from flask import flash, redirect, url_for
 
-    from .writeback import ags_enabled, deliver_due
+    from .writeback import deliver_due, writeback_refusal
 
     workshop = g.viewer.workshop
-    if not ags_enabled(workshop):
-        abort(409, description="平台未开放成绩回传（AGS）/ the platform offers no grade write-back (AGS) here")
+    refusal = writeback_refusal(workshop)
+    if refusal:
+        abort(409, description=refusal)
     ensure_fresh(workshop)
     done = deliver_due(workshop_id=workshop.id)
     flash(t(f"已回传 {done['sent']} 条，失败 {done['failed']} 条", f"sent {done['sent']}, failed {done['failed']}")
