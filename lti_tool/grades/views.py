@@ -6,16 +6,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, abort, g, render_template, request, session
+from flask import Response, abort, g, render_template, request
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from grading import ComponentResult, LearnerResult, PolicyError, explain, result_to_json
+from grading.notes import Lang
 from grading.numbers import plain
 from grading.results import contribution_text, fixed
 
 from ..extensions import db
-from ..i18n import t
+from ..i18n import current_lang, t
 from ..models import GradeResult, GradeState, StudyGroup, WorkshopClass, WorkshopMember
 from ..workshops.access import Viewer, workshop_access
 from ..workshops.registry import NavLink, register_nav
@@ -79,7 +80,7 @@ def grades(workshop_id: int) -> Any:
         ags=ags_enabled(workshop) if viewer.is_host else False, outbox=outbox_status(workshop_id),
         rows=listed.rows, page=listed.page, pages=listed.pages, total=listed.total, filters=f, classes=classes,
         groups=groups, schools=listed.schools, bands=listed.bands, summary=listed.summary,
-        lang=session.get("lang", "zh"), page_window=page_window,
+        lang=current_lang(), page_window=page_window,
     )
 
 
@@ -124,7 +125,7 @@ def _explanation_page(viewer: Viewer, member: WorkshopMember) -> Any:
             policy = None
         if policy is not None:
             own = own_grade(workshop, policy, member)
-    lang = session.get("lang", "zh")
+    lang: Lang = "en" if current_lang() == "en" else "zh"
     record = row.explanation.get("record") if row is not None else None
     if own is not None:
         needs, record = own.what_if, record_to_json(own.record)  # the data of the result shown
@@ -176,11 +177,24 @@ def my_grade(workshop_id: int) -> Any:
     return _explanation_page(viewer, viewer.member)
 
 
-def csv_response(data: bytes, name: str, mimetype: str) -> Response:
+def csv_response(data: bytes, name: str, mimetype: str, fallback: str | None = None) -> Response:
+    """A download named `name` (often Chinese), per RFC 6266: filename* carries it UTF-8 and
+    percent-encoded (RFC 5987); filename is a plain-ASCII fallback for browsers that ignore
+    filename* (old Android, in-app browsers), which saved a file called "grades" with no extension.
+    The fallback is `fallback`, else "yanxiu" and the ASCII words of `name`, with its extension."""
+    import re
     from urllib.parse import quote
 
+    if fallback is None:
+        stem, dot, extension = name.rpartition(".")
+        if not dot or not re.fullmatch(r"[A-Za-z0-9]{1,10}", extension):
+            stem, extension = name, ""
+        fallback = "-".join(["yanxiu", *re.findall(r"[A-Za-z0-9]+", stem)])[:100] + (
+            f".{extension}" if extension else "")
+    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", fallback)  # nothing a quoted-string would need escaped
     response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f"attachment; filename=grades; filename*=UTF-8''{quote(name)}"
+    response.headers["Content-Disposition"] = (f"attachment; filename=\"{fallback}\"; "
+                                               f"filename*=UTF-8''{quote(name, safe='')}")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -81,7 +81,9 @@ def program_view() -> Any:
 @bp.route("/export.xlsx")
 def program_xlsx() -> Any:
     program = _program()
-    return csv_response(program_workbook(program), f"研修情况-{china_today():%Y%m%d}.xlsx", XLSX)
+    today = f"{china_today():%Y%m%d}"
+    return csv_response(program_workbook(program), f"研修情况-{today}.xlsx", XLSX,
+                        fallback=f"yanxiu-program-{today}.xlsx")
 
 
 def program_workbook(program: Program) -> bytes:
