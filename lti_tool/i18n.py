@@ -62,6 +62,11 @@ class Punctuation:
         return ", " if current_lang() == "en" else "，"
 
     @property
+    def enumeration(self) -> str:
+        """Between the items of a list of names: 王丽华、李建国 / 王丽华, 李建国."""
+        return ", " if current_lang() == "en" else "、"
+
+    @property
     def semicolon(self) -> str:
         return "; " if current_lang() == "en" else "；"
 

@@ -1,7 +1,8 @@
 """Where each learner stands today: not started, behind, on track or done, and why.
 
 Built on `grades.facts.gather`, the grade engine's inputs, so a report never disagrees with a grade:
-the hours here are the hours the engine credits (video union + offline attendance).
+the hours here are the hours the engine credits (video union + offline attendance). The 情况通报 and
+the tutor's queue (workshops.tutor_views) both list who is behind with `standings`, so they agree.
 """
 
 from __future__ import annotations
@@ -34,8 +35,13 @@ class Reason(NamedTuple):
     en: str
 
 
+# Every 学时 figure is shown to two places: the reasons, the table, the queue (0.02 学时 showed as
+# 0.0 in a reason beside 0.02 in the table).
+CENTI = Decimal("0.01")
+
+
 def _hours_reason(hours: Decimal, expected: Decimal) -> Reason:
-    shown = hours.quantize(Decimal("0.1"))
+    shown = hours.quantize(CENTI)
     return Reason(f"学时 {shown}，应达 {expected}", f"{shown} hours, {expected} expected by now")
 
 
@@ -62,7 +68,7 @@ class Standing:
 
     @property
     def hours_shown(self) -> Decimal:
-        return self.hours.quantize(Decimal("0.01"))
+        return self.hours.quantize(CENTI)
 
     @property
     def posts(self) -> int:
@@ -71,11 +77,18 @@ class Standing:
 
 def expected_hours(workshop: Workshop, phases: Sequence[Phase], today: date) -> Decimal | None:
     """The share of the required hours the phase plan puts before today (seed 004 方案4: phases of
-    5 + 16 + 4 学时 with dates). A phase under way counts pro rata by days."""
+    5 + 16 + 4 学时 with dates). A phase under way counts pro rata by days. None while no dated phase
+    plans any hours: there is nothing to compare with.
+
+    The share is of the whole plan, phases without dates included: they are part of it, and none of
+    their hours can be said to be due. Dividing by the dated phases alone made one dated phase of a
+    three-phase plan stand for all of it (12 + 8 undated + 10 dated and over, 20 required: 20 expected
+    where 10 of the plan's 30 hours are due, 6.67). Scaled to the required hours, not the planned
+    ones, so that once the whole plan is due exactly the requirement is expected."""
     dated = [p for p in phases if p.starts_on and p.ends_on and p.ends_on >= p.starts_on]
-    planned = sum((Decimal(p.planned_hours or 0) for p in dated), ZERO)
-    if not dated or planned <= 0:
+    if sum((Decimal(p.planned_hours or 0) for p in dated), ZERO) <= 0:
         return None
+    planned = sum((Decimal(p.planned_hours or 0) for p in phases), ZERO)
     due = ZERO
     for p in dated:
         assert p.starts_on is not None and p.ends_on is not None
@@ -84,7 +97,7 @@ def expected_hours(workshop: Workshop, phases: Sequence[Phase], today: date) -> 
         elif today >= p.starts_on:
             days = Decimal((p.ends_on - p.starts_on).days + 1)
             due += Decimal(p.planned_hours or 0) * Decimal((today - p.starts_on).days + 1) / days
-    return (Decimal(workshop.required_hours or 0) * due / planned).quantize(Decimal("0.1"))
+    return (Decimal(workshop.required_hours or 0) * due / planned).quantize(CENTI)
 
 
 def _done_check(wf: WorkshopFacts, activity: Activity) -> Callable[[MemberFacts], bool | None]:

@@ -7,6 +7,11 @@ the grade is the engine's own result for this learner with `what_if` (one source
 Decisions where the issue is silent:
 - The participant sees their own studio; the host, the tutor of their class and the leader of their
   group see it too (the people who follow them up), through `/studio/<member id>`; others get 404.
+- A group leader is a participant who organises study (program-rules: "leader hosts day-to-day
+  activities and chases missing work"): they see a member's progress (hours, activities, posts, what
+  was handed in) but not her grade, band, pass, what she still needs for it, nor an assignment's score
+  or comment, as her grade page (403) and the 优秀作业 showcase already keep them from classmates. For
+  them an assignment counts done once handed in, as in the 情况通报, not by its score.
 - The grade is computed fresh for this learner (one person's records unless the scheme ranks people
   against each other), so the studio never shows a stale grade and never recomputes a whole city.
 """
@@ -17,11 +22,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from flask import abort, g, render_template, session
+from flask import abort, g, render_template
 from sqlalchemy import select
 
 from ..extensions import db
 from ..grades.facts import WorkshopFacts, gather
+from ..i18n import current_lang
 from ..models import Attendance, Phase, Submission, WorkshopMember
 from ..text import markdown
 from .access import Viewer, workshop_access
@@ -88,7 +94,10 @@ def _page(viewer: Viewer, member: WorkshopMember) -> Any:
                 for p in phases]
     if any(a.phase_id is None for a in wf.activities):
         by_phase.append(PhaseHours("", None, wf.video_hours(facts, None), wf.offline_hours(facts, None)))
-    rows = [ActivityRow(a, wf.completion(facts, a)) for a in wf.activities]
+    # The grade's readers: the learner, her class's tutor, the host (as /grades/m/<id>).
+    sees_grades = member.id == viewer.member.id or viewer.can_grade_member(member)
+    rows = [ActivityRow(a, wf.completion(facts, a) if sees_grades or a.kind != "assignment"
+                        else Decimal(a.id in facts.submitted)) for a in wf.activities]
     submissions = {s.activity_id: s for s in db.session.scalars(
         select(Submission).where(Submission.member_id == member.id))}
     attendance = {a.activity_id: a for a in db.session.scalars(
@@ -98,9 +107,10 @@ def _page(viewer: Viewer, member: WorkshopMember) -> Any:
         by_phase=by_phase, video_hours=wf.video_hours(facts), offline_hours=wf.offline_hours(facts),
         rows=rows, required=[r for r in rows if r.activity.required],
         optional=[r for r in rows if not r.activity.required], submissions=submissions,
-        attendance=attendance, grade=_grade(wf, member), own=member.id == viewer.member.id,
+        attendance=attendance, grade=_grade(wf, member) if sees_grades else None, sees_grades=sees_grades,
+        own=member.id == viewer.member.id,
         state_label=state_label, status_label=lambda s: STATUS_LABELS.get(s, (s, s)), markdown=markdown,
-        lang=session.get("lang", "zh"),
+        lang=current_lang(),
     )
 
 

@@ -6,9 +6,10 @@ Decisions where the issue is silent:
 - Pass mark: 60% of the assignment's maximum score (the program documents' default pass mark 60 of
   100, program-rules.md); a score at or above it is also an "assignment.passed" statement, below it
   "assignment.failed".
-- "Far below plan": fewer than half of the 学时 planned up to today, where the plan is each dated
-  phase's planned hours, counted in full once it has ended and pro rata while it runs. Phases without
-  dates give no plan, and then nobody is listed for hours.
+- Who is behind, and who has not started, is the 情况通报's `reports.standing.standings` for the
+  same people (the report of the same class, or of all the tutor's classes): the two pages listed
+  different people (half the plan's hours here, 80 % of the required share there; every required
+  assignment here, even one not due for a month) and must never disagree.
 - 推优 is a toggle for submitted or graded work, not for work returned for revision; a return clears it.
 - 推优 pressed with a score (or a new comment) typed grades first, exactly as 评分 would, or
   refuses with 评分's error and changes nothing: it is one form, and what the tutor typed must not be
@@ -17,34 +18,33 @@ Decisions where the issue is silent:
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from ..china import china_today
 from ..extensions import db
-from ..i18n import t
-from ..models import Activity, Phase, Submission, User, WorkshopClass, WorkshopMember
+from ..grades.facts import gather
+from ..i18n import current_lang, t
+from ..models import Activity, Phase, Submission, WorkshopClass, WorkshopMember
 from ..models.assignments import SubmissionVersion
 from ..params import small_int
-from ..statements.actors import lti_actor_key
+from ..reports.standing import BEHIND_SHARE, expected_hours, standings
 from ..statements.events import record_event
 from ..text import markdown, plain_newlines
 from .access import workshop_access
 from .assignments import assignment_ref, choice_label, state_label, submission_or_404
 from .forms import errors_text, field_error
-from .progress import hours_by_key
 from .registry import NavLink, register_nav
 from .views import bp
 
 PASS_SHARE = Decimal("0.6")
-BEHIND_SHARE = Decimal("0.5")
-SHOWN = 100  # submissions waiting, processed, and learners behind, listed on the page (all counted)
+SHOWN = 100  # submissions waiting, processed, and learners behind or not started, listed (all counted)
 
 register_nav(NavLink("workshop.tutor_queue", "待批改", "To grade",
                      lambda viewer: viewer.is_tutor or viewer.is_host, order=30))
@@ -70,14 +70,6 @@ def _scope_query(viewer: Any, class_id: int | None) -> Select[Any]:
     return query if class_id is None else query.where(WorkshopMember.class_id == class_id)
 
 
-def _scope_keys(viewer: Any, class_id: int | None) -> dict[str, int]:
-    """actor key → member id of the members in scope, in member order, as plain rows: a host's city
-    cohort is 23,000 members, of whom the page names at most a few hundred."""
-    rows = db.session.execute(_scope_query(viewer, class_id).join(User, User.id == WorkshopMember.user_id)
-                              .with_only_columns(WorkshopMember.id, User.issuer, User.sub))
-    return {lti_actor_key(issuer, sub): member_id for member_id, issuer, sub in rows}
-
-
 def _members(ids: set[int]) -> dict[int, WorkshopMember]:
     return {m.id: m for m in db.session.scalars(select(WorkshopMember).where(WorkshopMember.id.in_(ids)).options(
         joinedload(WorkshopMember.user, innerjoin=True), joinedload(WorkshopMember.workshop_class)))} if ids else {}
@@ -86,20 +78,6 @@ def _members(ids: set[int]) -> dict[int, WorkshopMember]:
 def _scope_ids(viewer: Any, class_id: int | None) -> Select[Any]:
     """The same members as a subquery of ids (a submission filter)."""
     return _scope_query(viewer, class_id).with_only_columns(WorkshopMember.id).order_by(None)
-
-
-def planned_hours_to_date(phases: list[Phase], today: date) -> Decimal:
-    total = Decimal(0)
-    for phase in phases:
-        if phase.starts_on is None or phase.ends_on is None or phase.starts_on > today:
-            continue
-        planned = Decimal(phase.planned_hours or 0)
-        if phase.ends_on <= today:
-            total += planned
-        else:
-            days = Decimal((phase.ends_on - phase.starts_on).days + 1)
-            total += planned * Decimal((today - phase.starts_on).days + 1) / days
-    return total.quantize(Decimal("0.01"))
 
 
 @bp.route("/<int:workshop_id>/queue")
@@ -116,7 +94,6 @@ def tutor_queue(workshop_id: int) -> Any:
         class_id = small_int(raw_class)
         if class_id is None or class_id not in {c.id for c in classes}:
             abort(400, description="class_id: " + t("不是您的班级", "not one of your classes"))
-    keys = _scope_keys(viewer, class_id)
     activities = {a.id: a for a in db.session.scalars(
         select(Activity).where(Activity.workshop_id == workshop_id, Activity.kind == "assignment")
         .order_by(Activity.position))}
@@ -136,27 +113,21 @@ def tutor_queue(workshop_id: int) -> Any:
     done = list(reversed(db.session.scalars(  # the latest, in the order they came
         select(Submission).where(*theirs, Submission.state != "submitted")
         .order_by(Submission.submitted_at.desc(), Submission.id.desc()).limit(SHOWN)).all())) if activities else []
-    required = [a for a in activities.values() if a.required]
-    handed_in = select(Submission.member_id, Submission.activity_id).where(
-        Submission.activity_id.in_([a.id for a in required]), Submission.member_id.in_(scope_ids))
-    submitted_pairs = {(m, a) for m, a in db.session.execute(handed_in)} if required else set()
+    # The 情况通报's reader and rules on the same people, in member order.
+    scope = list(db.session.scalars(_scope_query(viewer, class_id).options(
+        joinedload(WorkshopMember.user, innerjoin=True))))
     phases = list(db.session.scalars(select(Phase).where(Phase.workshop_id == workshop_id)))
-    plan = planned_hours_to_date(phases, china_today())
-    hours = hours_by_key(viewer.workshop, keys) if plan > 0 else {}
-    behind: list[tuple[int, list[Activity], bool]] = []
-    for member_id in keys.values():
-        missing = [a for a in required if (member_id, a.id) not in submitted_pairs]
-        low = plan > 0 and hours[member_id] < plan * BEHIND_SHARE
-        if missing or low:
-            behind.append((member_id, missing, low))
-    # Only the members the page names are loaded whole.
-    by_id = _members({row[0] for row in behind[:SHOWN]} | {s.member_id for s in pending} | {s.member_id for s in done})
-    shown = [{"member": by_id[member_id], "missing": missing, "hours": hours.get(member_id), "low": low}
-             for member_id, missing, low in behind[:SHOWN]]
+    today = china_today()
+    rows = standings(gather(viewer.workshop, scope), phases, today)
+    behind = [s for s in rows if s.status == "behind"]
+    not_started = [s for s in rows if s.status == "not_started"]
+    by_id = _members({s.member_id for s in pending} | {s.member_id for s in done})
     return render_template(
         "workshop/tutor_queue.html", workshop=viewer.workshop, viewer=viewer, classes=classes, class_id=class_id,
-        pending=pending, done=done, counts=counts, activities=activities, members=by_id, behind=shown,
-        behind_total=len(behind), plan=plan, state_label=state_label, lang=session.get("lang", "zh"),
+        pending=pending, done=done, counts=counts, activities=activities, members=by_id, behind=behind[:SHOWN],
+        behind_total=len(behind), not_started=not_started[:SHOWN], not_started_total=len(not_started),
+        expected=expected_hours(viewer.workshop, phases, today), behind_share=f"{BEHIND_SHARE:.0%}",
+        state_label=state_label, lang=current_lang(),
     )
 
 
@@ -181,7 +152,7 @@ def _grade_page(sub: Submission, error: str | None = None, form: dict[str, Any] 
         member=sub.member, versions=list(reversed(sub.versions)), state_label=state_label,
         choice_label=choice_label, markdown=markdown, error=error, form=form or {},
         pass_mark=(Decimal(activity.max_score) * PASS_SHARE).quantize(Decimal("0.01")) if activity else None,
-        lang=session.get("lang", "zh"),
+        lang=current_lang(),
     ), status
 
 

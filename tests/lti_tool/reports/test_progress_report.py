@@ -41,7 +41,7 @@ def launched(lti: LtiHarness, *logins: str) -> dict[str, Any]:
 
 def reported_workshop(lti: LtiHarness) -> tuple[Any, str, dict[str, Any], dict[str, int]]:
     """Phase 1 (5 学时 planned) ended last week, phase 2 (20 学时) has not begun: by today 5/25 of the
-    25 required hours are expected, i.e. 5.0. A required assignment was due yesterday.
+    25 required hours are expected, i.e. 5.00. A required assignment was due yesterday.
     Class 一班 (tutor 胡文斌): 王丽华 watched the 10-minute video; 李建国 submitted the assignment,
     graded 5 hours later. Class 二班 (tutor 郭美玲): 张秀英 did nothing."""
     host, base = host_setup(lti)
@@ -85,8 +85,8 @@ def test_host_sees_who_is_behind_and_why(lti: LtiHarness) -> None:
     assert 'id="learners">3<' in html
     assert 'id="count-behind">2<' in html and 'id="count-not_started">1<' in html
     behind = html.split('id="behind"')[1].split("</ol>")[0]
-    # 10 minutes of video = 0.22 学时 of the 5.0 expected; the assignment is overdue.
-    assert "王丽华" in behind and "学时 0.2，应达 5.0" in behind and "教学设计（作业）" in behind
+    # 10 minutes of video = 0.22 学时 of the 5.00 expected (two places, as in the table); the assignment is overdue.
+    assert "王丽华" in behind and "学时 0.22，应达 5.00" in behind and "教学设计（作业）" in behind
     # 李建国 submitted but never watched the phase-1 video, whose phase has ended.
     assert "李建国" in behind and "课例：分数的初步认识（视频）" in behind
     assert "张秀英" in html.split('id="not-started"')[1][:200]
@@ -280,10 +280,10 @@ def test_reasons_and_schools_follow_the_page_language(lti: LtiHarness) -> None:
     page = host.get(base + "/report", params={"lang": "en"})
     assert page.status_code == 200
     behind = page.text.split('id="behind"')[1].split("</ol>")[0]
-    assert "0.2 hours, 5.0 expected by now; not done: 教学设计 (assignment)" in behind
+    assert "0.22 hours, 5.00 expected by now; not done: 教学设计 (assignment)" in behind
     assert "课例：分数的初步认识 (video)" in behind
     assert "应达" not in behind and "未完成" not in behind and "（" not in behind
     schools = page.text.split('id="schools"')[1].split("</table>")[0]
     assert "(no school)" in schools and "未填学校" not in schools
     wechat = page.text.split('id="wechat"')[1].split("</textarea>")[0]
-    assert "学时 0.2，应达 5.0；未完成：教学设计（作业）" in wechat
+    assert "学时 0.22，应达 5.00；未完成：教学设计（作业）" in wechat

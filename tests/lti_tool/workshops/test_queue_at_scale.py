@@ -128,14 +128,19 @@ def test_the_hosts_queue_counts_everything_and_lists_the_first(lti: LtiHarness,
     processed = page.split("已处理", 1)[1].split("</details>", 1)[0]
     assert "（3）" in processed and "列出最近 2 份" in processed
     assert [f"/submissions/{sid}" in processed for sid in made[3:]] == [False, True, True]  # the latest two
-    behind = page.split('aria-label="进度落后"', 1)[1]
+    behind, not_started = page.split('aria-label="进度落后"', 1)[1].split('id="not-started"', 1)
     listed = re.findall(r'<li data-member="(\d+)"', behind)
-    assert len(listed) == 2 and 'id="behind-more"' in behind  # everyone is under half of 5 学时
+    assert len(listed) == 2 and 'id="behind-more"' in behind  # who handed in is under 80 % of the 学时
     with space.lti.tool_app.app_context():
         participants = sorted(db.session.scalars(select(WorkshopMember.id).where(
             WorkshopMember.workshop_id == space.workshop_id, WorkshopMember.role == "participant",
             WorkshopMember.active.is_(True))).all())
-        first_two = [db.session.get(WorkshopMember, i).display_name for i in participants[:2]]
-    assert re.search(r"共 (\d+) 人", behind).group(1) == str(len(participants))  # counted whole
-    assert listed == [str(i) for i in participants[:2]]  # in member order, named
+        started = [i for i in participants if i in {people["王丽华"], people["李建国"], people["周婷"]}]
+        idle = [i for i in participants if i not in started]
+        first_two = [db.session.get(WorkshopMember, i).display_name for i in started[:2]]
+    assert re.search(r"共 (\d+) 人", behind).group(1) == str(len(started)) == "3"  # counted whole
+    assert listed == [str(i) for i in started[:2]]  # in member order, named
     assert all(name in behind.split("behind-more")[0] for name in first_two)
+    # Who has done nothing is not started, as in the 情况通报: counted whole, the first named.
+    assert re.findall(r'<span data-member="(\d+)"', not_started) == [str(i) for i in idle[:2]]
+    assert 'id="not-started-more"' in not_started and f"共 {len(idle)} 人" in not_started
