@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from grading import PolicyError
 
 from ..extensions import db
-from ..i18n import t
+from ..i18n import current_lang, t
 from ..models import ManualScore, WorkshopClass, WorkshopMember
 from ..params import small_int
 from ..workshops.access import Viewer, workshop_access
@@ -120,7 +120,7 @@ def manual_scores(workshop_id: int) -> Any:
                            values=values, typed=typed, shown=shown, notes=notes, errors=errors,
                            conflict=status == 409, classes=classes, klass=klass, page=page, pages=pages,
                            total=len(ids), where=_where(), page_window=page_window,
-                           lang=session.get("lang", "zh")), status
+                           lang=current_lang()), status
 
 
 _FIELD = re.compile(r"score:\d{1,18}:[^:]{1,100}")

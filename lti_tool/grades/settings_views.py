@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import yaml
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from grading import DocumentError, PolicyError, load_policy, read_document
@@ -15,7 +15,7 @@ from grading.documents import cited
 from grading.presets import PRESET_DIR
 
 from ..extensions import db
-from ..i18n import t
+from ..i18n import current_lang, t
 from ..models import Phase
 from ..workshops.access import workshop_access
 from ..workshops.views import bp
@@ -78,7 +78,7 @@ def grade_settings(workshop_id: int) -> Any:
         policy_text=request.form.get("policy") or _policy_text(workshop),
         adjusted=bool(adjusted_document(workshop)), writeback=overrides.get("writeback", True),
         writeback_components=overrides.get("writeback_components", False),
-        lang=session.get("lang", "zh"),
+        lang=current_lang(),
     ), (400 if errors else 200)
 
 

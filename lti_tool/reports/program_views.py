@@ -17,6 +17,7 @@ from flask import Blueprint, abort, render_template, session
 from ..china import china_time, china_today
 from ..extensions import db
 from ..grades.views import csv_response
+from ..i18n import current_lang
 from ..lti.roles import LIS
 from ..models import Course, Membership
 from ..text import safe_cell
@@ -75,7 +76,7 @@ def _program() -> Program:
 def program_view() -> Any:
     program = _program()
     return render_template("reports/program.html", program=program, labels=STATUS_LABELS, day_rate=day_rate,
-                           lang=session.get("lang", "zh"))
+                           lang=current_lang())
 
 
 @bp.route("/export.xlsx")
