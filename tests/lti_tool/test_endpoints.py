@@ -25,7 +25,7 @@ def test_healthz(client: Any) -> None:
 def test_post_without_csrf_token_is_refused(client: Any) -> None:
     r = client.post("/lti/deep-link/respond", data={"launch_id": "x", "title": "t"})
     assert r.status_code == 400
-    assert "CSRF" in r.get_data(as_text=True)
+    assert "表单已过期，请刷新页面后重试" in r.get_data(as_text=True)
 
 
 def test_login_without_params_names_the_missing_one(client: Any) -> None:

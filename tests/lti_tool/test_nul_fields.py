@@ -47,7 +47,7 @@ def test_every_form_refuses_nul_and_stores_nothing(lti: LtiHarness) -> None:
         r = session.post(lti.tool_url + url, data={"csrf_token": token, "name": "一班\x00", "title": "t"},
                          allow_redirects=False)
         assert r.status_code == 400, (url, r.status_code, r.text[:300])
-        assert f"name: 不能含有空字符 (U+0000) / {MESSAGE}" in r.text, url
+        assert "name: 不能含有空字符 (U+0000)" in r.text, url  # the page's half of the pair
     with lti.tool_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(WorkshopClass)) == 0
     # The same form without the NUL (Chinese, an emoji, other control characters) is stored.
@@ -65,4 +65,6 @@ def test_nul_in_a_query_parameter_a_field_name_or_a_file_name(lti: LtiHarness) -
     assert r.status_code == 400 and "na\\0me: 不能含有空字符" in r.text
     r = session.post(f"{base}/people/import", data={"csrf_token": token},
                      files={"file": ("名单\x00.csv", "姓名,学校\n".encode())})
-    assert r.status_code == 400 and f"file: 不能含有空字符 (U+0000) / {MESSAGE}" in r.text
+    assert r.status_code == 400 and "file: 不能含有空字符 (U+0000)" in r.text and MESSAGE not in r.text
+    r = session.get(f"{base}/people", params={"q": "王\x00", "lang": "en"})
+    assert r.status_code == 400 and MESSAGE in r.text and "不能含有空字符" not in r.text
