@@ -17,12 +17,13 @@ from flask import abort, g
 from grading import PolicyError
 from grading.numbers import round_half_up
 
+from ..downloads import download
 from ..models import GradeResult, WorkshopMember
 from ..text import safe_cell
 from ..workshops.access import workshop_access
 from ..workshops.views import bp
 from .service import NoPolicy, ensure_fresh, stored_results, workshop_policy
-from .views import csv_response, visible_members
+from .views import visible_members
 
 HEADERS = ("姓名", "学校", "镇街", "班级", "研修小组", "总分", "等级", "是否合格", "学时", "学分", "优秀学员", "说明")
 # 学时 are counted to 0.01 (xapi.hours_from_seconds; offline hours are stored so) and 学分 are stored
@@ -128,6 +129,6 @@ def grades_export(workshop_id: int, fmt: str) -> Any:
     name = f"{workshop.title}-学分登记.{fmt}"
     fallback = f"yanxiu-credits-{workshop.id}.{fmt}"
     if fmt == "csv":
-        return csv_response(to_csv(rows), name, "text/csv", fallback=fallback)
-    return csv_response(to_xlsx(rows, workshop.title), name,
+        return download(to_csv(rows), name, "text/csv", fallback=fallback)
+    return download(to_xlsx(rows, workshop.title), name,
                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", fallback=fallback)

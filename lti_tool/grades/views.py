@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, abort, g, render_template, request
+from flask import abort, g, render_template, request
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
@@ -175,28 +175,6 @@ def my_grade(workshop_id: int) -> Any:
     if viewer.member.role != "participant":
         abort(404, description="只有学员有成绩 / Only participants are graded")
     return _explanation_page(viewer, viewer.member)
-
-
-def csv_response(data: bytes, name: str, mimetype: str, fallback: str | None = None) -> Response:
-    """A download named `name` (often Chinese), per RFC 6266: filename* carries it UTF-8 and
-    percent-encoded (RFC 5987); filename is a plain-ASCII fallback for browsers that ignore
-    filename* (old Android, in-app browsers), which saved a file called "grades" with no extension.
-    The fallback is `fallback`, else "yanxiu" and the ASCII words of `name`, with its extension."""
-    import re
-    from urllib.parse import quote
-
-    if fallback is None:
-        stem, dot, extension = name.rpartition(".")
-        if not dot or not re.fullmatch(r"[A-Za-z0-9]{1,10}", extension):
-            stem, extension = name, ""
-        fallback = "-".join(["yanxiu", *re.findall(r"[A-Za-z0-9]+", stem)])[:100] + (
-            f".{extension}" if extension else "")
-    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", fallback)  # nothing a quoted-string would need escaped
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = (f"attachment; filename=\"{fallback}\"; "
-                                               f"filename*=UTF-8''{quote(name, safe='')}")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @bp.route("/<int:workshop_id>/grades/writeback", methods=["POST"])

@@ -15,8 +15,8 @@ from typing import Any
 from flask import Blueprint, abort, render_template, session
 
 from ..china import china_time, china_today
+from ..downloads import download
 from ..extensions import db
-from ..grades.views import csv_response
 from ..i18n import current_lang
 from ..lti.roles import LIS
 from ..models import Course, Membership
@@ -83,7 +83,7 @@ def program_view() -> Any:
 def program_xlsx() -> Any:
     program = _program()
     today = f"{china_today():%Y%m%d}"
-    return csv_response(program_workbook(program), f"研修情况-{today}.xlsx", XLSX,
+    return download(program_workbook(program), f"研修情况-{today}.xlsx", XLSX,
                         fallback=f"yanxiu-program-{today}.xlsx")
 
 

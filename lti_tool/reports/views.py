@@ -10,8 +10,8 @@ from flask import abort, g, render_template, request
 from sqlalchemy import select
 
 from ..china import china_today
+from ..downloads import download
 from ..extensions import db
-from ..grades.views import csv_response
 from ..i18n import current_lang, t
 from ..models import WorkshopClass
 from ..params import small_int
@@ -114,5 +114,5 @@ def progress_report_xlsx(workshop_id: int) -> Any:
     class_ids, _ = _classes(viewer)
     report = build_report(viewer.workshop, class_ids, start, end)
     name = f"{viewer.workshop.title}-情况通报-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
-    return csv_response(report_xlsx(report), name,
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return download(report_xlsx(report), name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    fallback=f"yanxiu-report-{workshop_id}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")

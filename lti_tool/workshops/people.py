@@ -10,14 +10,14 @@ participants (seed 004 方案1); a group's leader is a member of that group; at 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from ..downloads import download
 from ..extensions import db
 from ..i18n import current_lang, t
 from ..models import User, WorkshopMember
@@ -538,13 +538,6 @@ def import_people(workshop_id: int) -> Any:
     return redirect(url_for("workshop.people", workshop_id=workshop_id))
 
 
-def _download(data: bytes, name: str, mimetype: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f"attachment; filename=roster; filename*=UTF-8''{quote(name)}"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @bp.route("/<int:workshop_id>/people/export.<fmt>")
 @workshop_access("host")
 def export_people(workshop_id: int, fmt: str) -> Any:
@@ -554,13 +547,13 @@ def export_people(workshop_id: int, fmt: str) -> Any:
     rows = [export_row(p) for p in people]
     name = f"{g.viewer.workshop.title}-名单.{fmt}"
     if fmt == "csv":
-        return _download(to_csv(rows), name, "text/csv")
-    return _download(to_xlsx(rows), name, XLSX)
+        return download(to_csv(rows), name, "text/csv", fallback=f"yanxiu-roster-{workshop_id}.csv")
+    return download(to_xlsx(rows), name, XLSX, fallback=f"yanxiu-roster-{workshop_id}.xlsx")
 
 
 @bp.route("/<int:workshop_id>/people/template.xlsx")
 @workshop_access("host")
 def people_template(workshop_id: int) -> Any:
-    return _download(to_xlsx([], template=True), "名单导入模板.xlsx", XLSX)
+    return download(to_xlsx([], template=True), "名单导入模板.xlsx", XLSX, fallback="yanxiu-roster-template.xlsx")
 
 

@@ -39,17 +39,16 @@ def test_grade_report_and_program_downloads_keep_their_extension(lti: LtiHarness
         assert names(host.get(f"{base}/grades/export.{fmt}")) == (f"yanxiu-credits-{workshop_id}.{fmt}",
                                                                     f"小学数学工作坊-学分登记.{fmt}")
     fallback, name = names(host.get(base + "/report.xlsx"))
-    assert re.fullmatch(r"yanxiu-([a-z0-9]+-)*\d{8}-\d{8}\.xlsx", fallback), fallback  # the period stays
+    assert re.fullmatch(rf"yanxiu-report-{workshop_id}-\d{{8}}-\d{{8}}\.xlsx", fallback), fallback  # the period stays
     assert re.fullmatch(r"小学数学工作坊-情况通报-\d{8}-\d{8}\.xlsx", name) and name.endswith(fallback[-22:])
     admin = lti.login("linhai").session
     fallback, name = names(admin.get(lti.tool_url + "/program/export.xlsx"))
     assert re.fullmatch(r"yanxiu-program-\d{8}\.xlsx", fallback) and name == f"研修情况-{fallback[15:]}"
 
 
-@pytest.mark.xfail(strict=True, reason="the roster downloads build their header in workshops/people.py (_download), "
-                                       "outside this change: filename=roster")
 def test_roster_downloads_keep_their_extension(lti: LtiHarness) -> None:
     host, base = host_setup(lti)
     for path in ("/people/export.csv", "/people/export.xlsx", "/people/template.xlsx"):
         fallback, name = names(host.get(base + path))
-        assert fallback.endswith(path[path.rindex("."):]) and fallback.startswith("yanxiu-"), (path, fallback, name)
+        assert fallback.endswith(path[path.rindex("."):]) and fallback.startswith("yanxiu-roster-"), (path, fallback)
+        assert name.endswith(("-名单.csv", "-名单.xlsx", "名单导入模板.xlsx")), name
