@@ -45,6 +45,8 @@ from .views import bp
 
 PASS_SHARE = Decimal("0.6")
 SHOWN = 100  # submissions waiting, processed, and learners behind or not started, listed (all counted)
+# Up to this many learners in scope the queue lists who is behind; above, it links the 情况通报.
+PROGRESS_INLINE = 2_000
 
 register_nav(NavLink("workshop.tutor_queue", "待批改", "To grade",
                      lambda viewer: viewer.is_tutor or viewer.is_host, order=30))
@@ -113,21 +115,27 @@ def tutor_queue(workshop_id: int) -> Any:
     done = list(reversed(db.session.scalars(  # the latest, in the order they came
         select(Submission).where(*theirs, Submission.state != "submitted")
         .order_by(Submission.submitted_at.desc(), Submission.id.desc()).limit(SHOWN)).all())) if activities else []
-    # The 情况通报's reader and rules on the same people, in member order.
-    scope = list(db.session.scalars(_scope_query(viewer, class_id).options(
-        joinedload(WorkshopMember.user, innerjoin=True))))
     phases = list(db.session.scalars(select(Phase).where(Phase.workshop_id == workshop_id)))
     today = china_today()
-    rows = standings(gather(viewer.workshop, scope), phases, today)
-    behind = [s for s in rows if s.status == "behind"]
-    not_started = [s for s in rows if s.status == "not_started"]
+    # The 情况通报's reader and rules on the same people, in member order, for a class or a tutor's
+    # classes. A larger scope (a host's city workshop) is left to the 情况通报 itself: gathering every
+    # learner's facts took the host's queue from 0.6 s to about 2 s at 23,000, on a page for grading.
+    size = db.session.scalar(_scope_ids(viewer, class_id).with_only_columns(func.count())) or 0
+    behind: list[Any] = []
+    not_started: list[Any] = []
+    if size <= PROGRESS_INLINE:
+        scope = list(db.session.scalars(_scope_query(viewer, class_id).options(
+            joinedload(WorkshopMember.user, innerjoin=True))))
+        rows = standings(gather(viewer.workshop, scope), phases, today)
+        behind = [s for s in rows if s.status == "behind"]
+        not_started = [s for s in rows if s.status == "not_started"]
     by_id = _members({s.member_id for s in pending} | {s.member_id for s in done})
     return render_template(
         "workshop/tutor_queue.html", workshop=viewer.workshop, viewer=viewer, classes=classes, class_id=class_id,
         pending=pending, done=done, counts=counts, activities=activities, members=by_id, behind=behind[:SHOWN],
         behind_total=len(behind), not_started=not_started[:SHOWN], not_started_total=len(not_started),
         expected=expected_hours(viewer.workshop, phases, today), behind_share=f"{BEHIND_SHARE:.0%}",
-        state_label=state_label, lang=current_lang(),
+        progress_size=size if size > PROGRESS_INLINE else None, state_label=state_label, lang=current_lang(),
     )
 
 

@@ -144,3 +144,22 @@ def test_the_hosts_queue_counts_everything_and_lists_the_first(lti: LtiHarness,
     # Who has done nothing is not started, as in the 情况通报: counted whole, the first named.
     assert re.findall(r'<span data-member="(\d+)"', not_started) == [str(i) for i in idle[:2]]
     assert 'id="not-started-more"' in not_started and f"共 {len(idle)} 人" in not_started
+
+
+def test_a_scope_above_the_inline_limit_links_the_report(lti: LtiHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above PROGRESS_INLINE learners (a host's city workshop) the queue does not gather everyone's
+    facts for its 进度落后 section: it says how many are in scope and links the 情况通报, which
+    lists them by the same rules; a class chosen from the menu is back under the limit."""
+    space = make_space(lti)
+    with space.lti.tool_app.app_context():
+        in_scope = len(db.session.scalars(select(WorkshopMember.id).where(
+            WorkshopMember.workshop_id == space.workshop_id, WorkshopMember.role == "participant",
+            WorkshopMember.active.is_(True))).all())
+    monkeypatch.setattr(tutor_views, "PROGRESS_INLINE", in_scope - 1)
+    gathered: list[int] = []
+    monkeypatch.setattr(tutor_views, "gather", lambda *args: gathered.append(1))  # must not be called
+    page = space.get("maxiaoyan", "/queue").text
+    section = page.split('aria-label="进度落后"', 1)[1].split("</section>", 1)[0]
+    assert f"范围内有 {in_scope} 位学员" in section and f"/w/{space.workshop_id}/report" in section
+    assert 'id="behind-count"' not in section and not gathered
+    assert 'id="count-submitted"' in page  # the grading lists are there as ever
