@@ -2,4 +2,15 @@
 blueprint); `lti_tool/__init__.py` imports this once."""
 
 # ruff: noqa: F401
-from . import assignments, attendance, discussions, leader_views, people, setup_edit, showcase, studio, tutor_views
+from . import (
+    assignments,
+    attendance,
+    discussions,
+    leader_views,
+    people,
+    people_roster,
+    setup_edit,
+    showcase,
+    studio,
+    tutor_views,
+)

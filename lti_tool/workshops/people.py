@@ -1,6 +1,6 @@
 """People and groups (成员与分组), host and 三人行 only: members with filters, classes (班级) with
 their tutor, study groups (研修小组) with their leader, roles assigned inside the workshop, roster
-import/export (roster_io.py) and the NRPS sync (roster.py).
+import/export and the NRPS sync (people_roster.py).
 
 Rules kept here: a class's tutor is a tutor member and a class holds at most MAX_CLASS_SIZE
 participants (seed 004 方案1); a group's leader is a member of that group; at most MAX_COHOSTS
@@ -17,7 +17,6 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ..downloads import download
 from ..extensions import db
 from ..i18n import current_lang, t
 from ..models import User, WorkshopMember
@@ -26,8 +25,6 @@ from ..params import small_int
 from .access import workshop_access
 from .forms import MAX_ROW_ID, FormSchema, RowId, Text, errors_text, form_data, label, labelled
 from .registry import NavLink, register_nav
-from .roster import RosterSyncError, request_sync, sync_inline, sync_roster
-from .roster_io import Person, Plan, RosterFileError, export_row, plan_import, read_table, to_csv, to_xlsx
 from .views import WORKSHOP_ROLE_LABELS, bp
 
 register_nav(NavLink("workshop.people", "成员与分组", "People & groups", lambda viewer: viewer.is_host, order=80))
@@ -74,7 +71,7 @@ def _load(schema: Schema) -> dict[str, Any]:
 def _refused(workshop_id: int, form: str, exc: Refused) -> Any:
     """The people page again, 400: the message by `form` (class-new, class-<id>, group-new,
     group-<id>) and what was typed kept in it."""
-    return _render(workshop_id, failed=form, form_error=str(exc), status=400)
+    return render_people(workshop_id, failed=form, form_error=str(exc), status=400)
 
 
 def _lang() -> str:
@@ -202,7 +199,7 @@ def _filtered_members(workshop_id: int) -> tuple[list[WorkshopMember], int, int,
     return list(members), total, page, filters
 
 
-def _render(workshop_id: int, *, error: str | None = None, import_errors: list[str] | None = None,
+def render_people(workshop_id: int, *, error: str | None = None, import_errors: list[str] | None = None,
             failed: str | None = None, form_error: str | None = None, status: int = 200) -> Any:
     workshop = g.viewer.workshop
     members, total, page, filters = _filtered_members(workshop_id)
@@ -238,7 +235,7 @@ def _render(workshop_id: int, *, error: str | None = None, import_errors: list[s
 @bp.route("/<int:workshop_id>/people")
 @workshop_access("host")
 def people(workshop_id: int) -> Any:
-    return _render(workshop_id)
+    return render_people(workshop_id)
 
 
 # -- classes ----------------------------------------------------------------------------------------
@@ -358,14 +355,14 @@ def delete_group(workshop_id: int, group_id: int) -> Any:
 
 
 # -- one member -------------------------------------------------------------------------------------
-def _leave_groups_not(member: WorkshopMember, group_id: int | None) -> None:
+def leave_groups_not(member: WorkshopMember, group_id: int | None) -> None:
     """A leader leads only the group they are in."""
     for group in db.session.scalars(select(StudyGroup).where(StudyGroup.leader_member_id == member.id)):
         if group.id != group_id:
             group.leader_member_id = None
 
 
-def _stop_tutoring(member: WorkshopMember) -> None:
+def stop_tutoring(member: WorkshopMember) -> None:
     for klass in db.session.scalars(select(WorkshopClass).where(WorkshopClass.tutor_member_id == member.id)):
         klass.tutor_member_id = None
 
@@ -417,143 +414,12 @@ def edit_member(workshop_id: int, member_id: int) -> Any:
     role = data["role"]
     if role != member.role:
         if member.role == "tutor":
-            _stop_tutoring(member)
+            stop_tutoring(member)
         member.role, member.role_source = role, "host"
     member.class_id = klass.id if klass else None
     member.group_id = group.id if group else None
-    _leave_groups_not(member, member.group_id)
+    leave_groups_not(member, member.group_id)
     member.school, member.town = data["school"], data["town"]
     db.session.commit()
     flash(t("已保存", "Saved"))
     return redirect(url_for("workshop.edit_member", workshop_id=workshop_id, member_id=member_id))
-
-
-# -- roster sync, import, export -------------------------------------------------------------------
-@bp.route("/<int:workshop_id>/people/sync", methods=["POST"])
-@workshop_access("host")
-def sync_people(workshop_id: int) -> Any:
-    workshop = g.viewer.workshop
-    if not sync_inline(workshop):
-        request_sync(workshop)
-        flash(t("名单较大，已交给后台同步，几分钟后刷新本页查看",
-                "A large roster: it is being synced in the background; reload this page in a few minutes"))
-        return redirect(url_for("workshop.people", workshop_id=workshop_id))
-    try:
-        result = sync_roster(workshop)
-    except RosterSyncError as exc:
-        return _render(workshop_id, error=str(exc), status=502)
-    except IntegrityError:  # a launch created the same member meanwhile
-        return _render(workshop_id, error="名单同时被修改，请重试 / the roster changed meanwhile: try again",
-                       status=409)
-    flash(t(f"名单已同步：{result.listed} 人，新增 {result.created}，停用 {result.deactivated}",
-            f"Roster synced: {result.listed} listed, {result.created} new, {result.deactivated} inactive"))
-    return redirect(url_for("workshop.people", workshop_id=workshop_id))
-
-
-def snapshot(workshop_id: int) -> tuple[list[Person], dict[str, WorkshopClass], dict[str, StudyGroup],
-                                        dict[int, WorkshopMember]]:
-    """The workshop as plain data for roster_io (and the ORM objects to apply a plan to)."""
-    members = db.session.scalars(select(WorkshopMember).where(WorkshopMember.workshop_id == workshop_id)
-                                 .options(joinedload(WorkshopMember.user), joinedload(WorkshopMember.workshop_class),
-                                          joinedload(WorkshopMember.group))
-                                 .order_by(ROLE_ORDER, WorkshopMember.id)).unique().all()
-    classes = {c.name: c for c in db.session.scalars(
-        select(WorkshopClass).where(WorkshopClass.workshop_id == workshop_id))}
-    groups = {s.name: s for s in db.session.scalars(select(StudyGroup).where(StudyGroup.workshop_id == workshop_id))}
-    people = []
-    for m in members:
-        people.append(Person(
-            id=m.id, sub=m.user.sub, email=m.user.email, name=m.user.name, roster_name=m.roster_name,
-            school=m.school, town=m.town, class_name=m.workshop_class.name if m.workshop_class else None,
-            group_name=m.group.name if m.group else None, role=m.role, active=m.active,
-            leads={s.name for s in groups.values() if s.leader_member_id == m.id},
-            tutors={c.name for c in classes.values() if c.tutor_member_id == m.id},
-        ))
-    return people, classes, groups, {m.id: m for m in members}
-
-
-def apply_plan(workshop_id: int, plan: Plan, classes: dict[str, WorkshopClass], groups: dict[str, StudyGroup],
-               members: dict[int, WorkshopMember]) -> None:
-    """Write a validated plan in one transaction."""
-    for name in plan.new_classes:
-        classes[name] = WorkshopClass(workshop_id=workshop_id, name=name)
-        db.session.add(classes[name])
-    for name in plan.new_groups:
-        groups[name] = StudyGroup(workshop_id=workshop_id, name=name)
-        db.session.add(groups[name])
-    db.session.flush()
-    for change in plan.changes:
-        member = members[change.person_id]
-        if change.roster_name is not None:
-            member.roster_name = change.roster_name
-        if change.school is not None:
-            member.school = change.school
-        if change.town is not None:
-            member.town = change.town
-        if change.role is not None:
-            if member.role == "tutor":
-                _stop_tutoring(member)
-            member.role, member.role_source = change.role, "host"
-        if change.class_name is not None:
-            member.class_id = classes[change.class_name].id
-        if change.group_name is not None:
-            member.group_id = groups[change.group_name].id
-            _leave_groups_not(member, member.group_id)
-        if change.drop_leadership:
-            _leave_groups_not(member, None)
-        if change.lead_group is not None:
-            groups[change.lead_group].leader_member_id = member.id
-    db.session.flush()
-    for change in plan.changes:  # after role changes, so a tutor who stopped tutoring gets no class back
-        for name in change.tutor_classes:
-            classes[name].tutor_member_id = change.person_id
-    db.session.commit()
-
-
-@bp.route("/<int:workshop_id>/people/import", methods=["POST"])
-@workshop_access("host")
-def import_people(workshop_id: int) -> Any:
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _render(workshop_id, import_errors=["file: 请选择文件 / choose a file"], status=400)
-    from .roster_io import MAX_BYTES
-
-    data = upload.stream.read(MAX_BYTES + 1)
-    try:
-        table = read_table(data, upload.filename)
-    except RosterFileError as exc:
-        return _render(workshop_id, import_errors=exc.errors, status=400)
-    people, classes, groups, members = snapshot(workshop_id)
-    plan = plan_import(table, people, classes, groups, max_class_size=MAX_CLASS_SIZE, max_cohosts=MAX_COHOSTS)
-    if not plan.ok:
-        return _render(workshop_id, import_errors=plan.errors, status=400)
-    try:
-        apply_plan(workshop_id, plan, classes, groups, members)
-    except IntegrityError:
-        db.session.rollback()
-        return _render(workshop_id, import_errors=["名单已被同时修改，请重试 / the roster changed meanwhile: "
-                                                   "try again"], status=409)
-    flash(t(f"已导入 {len(table.rows)} 行：新建班级 {len(plan.new_classes)} 个、研修小组 {len(plan.new_groups)} 个",
-            f"Imported {len(table.rows)} rows: {len(plan.new_classes)} new classes, {len(plan.new_groups)} new groups"))
-    return redirect(url_for("workshop.people", workshop_id=workshop_id))
-
-
-@bp.route("/<int:workshop_id>/people/export.<fmt>")
-@workshop_access("host")
-def export_people(workshop_id: int, fmt: str) -> Any:
-    if fmt not in ("csv", "xlsx"):
-        abort(404)
-    people, *_ = snapshot(workshop_id)
-    rows = [export_row(p) for p in people]
-    name = f"{g.viewer.workshop.title}-名单.{fmt}"
-    if fmt == "csv":
-        return download(to_csv(rows), name, "text/csv", fallback=f"yanxiu-roster-{workshop_id}.csv")
-    return download(to_xlsx(rows), name, XLSX, fallback=f"yanxiu-roster-{workshop_id}.xlsx")
-
-
-@bp.route("/<int:workshop_id>/people/template.xlsx")
-@workshop_access("host")
-def people_template(workshop_id: int) -> Any:
-    return download(to_xlsx([], template=True), "名单导入模板.xlsx", XLSX, fallback="yanxiu-roster-template.xlsx")
-
-
