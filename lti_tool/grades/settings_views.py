@@ -23,7 +23,7 @@ from .feed import mapping_for
 from .measures import MEASURES, parse_choice
 from .service import NoPolicy, adjusted_document, feed_choices, workshop_policy
 from .slots import policy_slots
-from .writeback import writeback_saved
+from .writeback_pause import writeback_saved
 
 MAX_POLICY_BYTES = 64 * 1024
 

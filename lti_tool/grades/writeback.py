@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from grading import LearnerResult, PolicyError
 
@@ -20,12 +20,9 @@ from ..i18n import t
 from ..lti.platform_tokens import ServiceError, access_token, call, forget_token
 from ..models import (
     Course,
-    GradeResult,
-    GradeState,
     LineItem,
     Platform,
     ScoreOutbox,
-    User,
     Workshop,
     WorkshopMember,
 )
@@ -73,16 +70,16 @@ def component_writeback(workshop: Workshop) -> bool:
     return bool((workshop.grading_overrides or {}).get("writeback_components", False))
 
 
-def _stamp(when: datetime) -> str:
+def stamp(when: datetime) -> str:
     return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def score_payload(member: WorkshopMember, result: LearnerResult, when: datetime) -> dict[str, Any]:
     """The AGS score: given/maximum, progress flags, and the band as the comment."""
-    return _total_payload(member.user.sub, result.total, result.band, result.passed, when)
+    return total_payload(member.user.sub, result.total, result.band, result.passed, when)
 
 
-def _total_payload(sub: str, total: Decimal, band: str | None, passed: bool, when: datetime) -> dict[str, Any]:
+def total_payload(sub: str, total: Decimal, band: str | None, passed: bool, when: datetime) -> dict[str, Any]:
     return {
         "userId": sub,
         # Kept as the exact decimal text; turned into a JSON number only when sent.
@@ -91,20 +88,20 @@ def _total_payload(sub: str, total: Decimal, band: str | None, passed: bool, whe
         "comment": f"{band}{'，合格' if passed else '，未合格'}",
         "activityProgress": "Completed",
         "gradingProgress": "FullyGraded",
-        "timestamp": _stamp(when),
+        "timestamp": stamp(when),
     }
 
 
 def component_payloads(member: WorkshopMember, result: LearnerResult, when: datetime) -> dict[str, dict[str, Any]]:
     """One score per top-level component, on the component's own scale (its `max`)."""
-    return {f"component:{c.key}": _component_payload(member.user.sub, str(c.score), str(c.max), c.passed, when)
+    return {f"component:{c.key}": component_payload(member.user.sub, str(c.score), str(c.max), c.passed, when)
             for c in result.components}
 
 
-def _component_payload(sub: str, score: str, maximum: str, passed: bool | None, when: datetime) -> dict[str, Any]:
+def component_payload(sub: str, score: str, maximum: str, passed: bool | None, when: datetime) -> dict[str, Any]:
     comment = "" if passed is None else ("合格" if passed else "未合格")
     return {"userId": sub, "scoreGiven": score, "scoreMaximum": maximum, "comment": comment,
-            "activityProgress": "Completed", "gradingProgress": "FullyGraded", "timestamp": _stamp(when)}
+            "activityProgress": "Completed", "gradingProgress": "FullyGraded", "timestamp": stamp(when)}
 
 
 def enqueue_scores(workshop: Workshop, changed: Sequence[tuple[WorkshopMember, LearnerResult]]) -> int:
@@ -129,107 +126,6 @@ def enqueue_scores(workshop: Workshop, changed: Sequence[tuple[WorkshopMember, L
     if new:  # one multi-row INSERT: after a change that concerns everyone, one entry per learner
         db.session.execute(insert(ScoreOutbox), new)
     return len(changed)
-
-
-# Kept in grading_overrides while write-back is off: when the totals (the component columns) stopped
-# going out. The outbox forgets a score once the platform has it, so what the gradebook holds is
-# known only this way: a result stored before the pause was queued when computed (and is sent, or
-# still owed), one computed since was not.
-PAUSED = "writeback_paused_at"
-COMPONENTS_PAUSED = "writeback_components_paused_at"
-COMPONENT_KEYS = ScoreOutbox.line_item_key.like("component:%")
-
-
-def writeback_saved(workshop: Workshop, before: Mapping[str, Any], after: dict[str, Any]) -> int:
-    """The host saved the write-back options: `after` becomes the workshop's overrides (with the pause
-    markers). Turned off: the owed scores are held, not sent. Turned on again: they go, with the
-    current score of every learner whose result was computed during the pause (a regrade then was
-    stored but never queued, and no recomputation finds it changed). Component columns turned on, or
-    off meanwhile (their changes are then not tracked: service._store compares totals only): every
-    learner's component scores. Returns how many learners were queued."""
-    now = datetime.now(UTC)
-    mine = ScoreOutbox.workshop_id == workshop.id
-    totals_were, totals_are = writeback_on(before), writeback_on(after)
-    columns = bool(after.get("writeback_components", False))
-    columns_were = totals_were and bool(before.get("writeback_components", False))
-    columns_are = totals_are and columns
-    if not columns:
-        after.pop(COMPONENTS_PAUSED, None)
-        db.session.execute(delete(ScoreOutbox).where(mine, COMPONENT_KEYS))
-    elif columns_were and not columns_are:
-        after.setdefault(COMPONENTS_PAUSED, _stamp(now))
-    if not totals_are:
-        if totals_were:  # an earlier pause's time stands: it queues more on resuming, never less
-            after.setdefault(PAUSED, _stamp(now))
-        db.session.execute(update(ScoreOutbox).where(mine).values(next_attempt_at=None))
-        return 0
-    resume_columns = columns_are and not columns_were
-    if (totals_were and not resume_columns) or not platform_takes_scores(workshop):
-        return 0  # nothing resumes, or nothing could be sent (the markers wait for a later save)
-    queued: set[int] = set()
-    if not totals_were:
-        queued |= queue_current_scores(workshop, since=_marker_time(after.pop(PAUSED, None)))
-    if resume_columns:
-        queued |= queue_current_scores(workshop, components=True,
-                                       since=_marker_time(after.pop(COMPONENTS_PAUSED, None)))
-    return len(queued)
-
-
-def _marker_time(value: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:  # not one this module wrote: everyone is queued
-        return None
-
-
-def queue_current_scores(workshop: Workshop, *, components: bool = False, since: datetime | None = None) -> set[int]:
-    """Queue, over any owed one, the stored score (the total, or the component columns') of every
-    graded learner whose result was computed at or after `since` (everyone without it), and release
-    the held ones; returns the member ids queued. A few statements whatever the cohort (a city's
-    23,000: one read, one delete, batched inserts). Also for a platform that starts granting the
-    score scope after results exist: nothing was sent before, so everyone (lti/records.py)."""
-    from .service import GRADED_ROLES
-
-    now = datetime.now(UTC)
-    # A computation that read write-back as off before this save, and commits after the read below,
-    # would store its changes unqueued, and the next one would find nothing changed: moving
-    # computed_at makes it give way (service._Superseded), leaving the workshop stale.
-    db.session.execute(update(GradeState).where(GradeState.workshop_id == workshop.id).values(computed_at=now))
-    graded: list[ColumnElement[bool]] = [
-        GradeResult.workshop_id == workshop.id, WorkshopMember.role.in_(GRADED_ROLES),
-        WorkshopMember.active.is_(True)]
-    if since is not None:
-        graded.append(GradeResult.computed_at >= since)
-    values = (GradeResult.explanation,) if components else (GradeResult.total, GradeResult.band, GradeResult.passed)
-    rows = db.session.execute(
-        select(GradeResult.member_id, User.sub, *values)
-        .join(WorkshopMember, WorkshopMember.id == GradeResult.member_id)
-        .join(User, User.id == WorkshopMember.user_id).where(*graded)).all()
-    kind = COMPONENT_KEYS if components else ScoreOutbox.line_item_key == "total"
-    theirs = ScoreOutbox.member_id.in_(
-        select(GradeResult.member_id).join(WorkshopMember, WorkshopMember.id == GradeResult.member_id).where(*graded))
-    db.session.execute(delete(ScoreOutbox).where(ScoreOutbox.workshop_id == workshop.id, kind, theirs)
-                       .execution_options(synchronize_session=False))
-    db.session.execute(update(ScoreOutbox).where(ScoreOutbox.workshop_id == workshop.id, kind,
-                                                 ScoreOutbox.next_attempt_at.is_(None)).values(next_attempt_at=now))
-    new: list[dict[str, Any]] = []
-    for row in rows:
-        if components:
-            owed = _stored_components(row.sub, row.explanation, now)
-        else:
-            owed = {"total": _total_payload(row.sub, row.total, row.band, row.passed, now)}
-        new.extend({"workshop_id": workshop.id, "member_id": row.member_id, "line_item_key": key, "payload": payload,
-                    "attempts": 0, "next_attempt_at": now, "created_at": now} for key, payload in owed.items())
-    if new:
-        db.session.execute(insert(ScoreOutbox), new)
-    return {row.member_id for row in rows}
-
-
-def _stored_components(sub: str, explanation: dict[str, Any] | None, when: datetime) -> dict[str, dict[str, Any]]:
-    """component_payloads from a stored explanation (top-level components: paths without a dot)."""
-    stored = ((explanation or {}).get("result") or {}).get("components") or {}
-    return {f"component:{path}": _component_payload(sub, c["score"], c["max"], c.get("passed"), when)
-            for path, c in stored.items() if "." not in path}
 
 
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
