@@ -8,6 +8,8 @@
   var url = video.getAttribute("data-events-url");
   var csrf = video.getAttribute("data-csrf");
   var length = parseFloat(video.getAttribute("data-length"));
+  // One queue per member and video: on a shared school computer or phone, the next teacher's page
+  // must not send what the last one watched offline as their own (it was credited to them).
   var queueKey = video.getAttribute("data-queue-key");
   var net = document.getElementById("net");
   var watchedEl = document.getElementById("watched");

@@ -83,6 +83,14 @@ def record_intake_answers(page: Any) -> list[str]:
     return answers
 
 
+def member_named(lti: LtiHarness, name: str) -> int:
+    from lti_tool.models import User, WorkshopMember
+
+    with lti.tool_app.app_context():
+        return int(db.session.scalars(
+            select(WorkshopMember.id).join(User, User.id == WorkshopMember.user_id).where(User.name == name)).one())
+
+
 def drained(page: Any, queue: str, answers: list[str]) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -114,7 +122,9 @@ def test_player_survives_network_cut(lti: LtiHarness, media_server: str) -> None
             page.wait_for_timeout(ms)
             page.evaluate("() => document.getElementById('player').pause()")
 
-        queue = f"JSON.parse(localStorage.getItem('yanxiu-q-{activity_id}') || '[]')"
+        key = page.get_attribute("#player", "data-queue-key")
+        assert key is not None and key.startswith("yanxiu-q-") and key.endswith(f"-{activity_id}")
+        queue = f"JSON.parse(localStorage.getItem('{key}') || '[]')"
 
         def queued() -> int:
             return int(page.evaluate(f"() => {queue}.length"))
@@ -174,10 +184,10 @@ def test_a_poisoned_queue_does_not_block_the_player(lti: LtiHarness, media_serve
         answers = record_intake_answers(page)
         page.goto(lti.platform_url + "/launch?user=wanglihua&message=resource")
         page.wait_for_url("**/w/*/")
-        page.evaluate("([k, q]) => localStorage.setItem(k, JSON.stringify(q))",
-                      [f"yanxiu-q-{activity_id}", [bad, good]])
+        key = f"yanxiu-q-{member_named(lti, '王丽华')}-{activity_id}"
+        page.evaluate("([k, q]) => localStorage.setItem(k, JSON.stringify(q))", [key, [bad, good]])
         page.goto(f"{base}/a/{activity_id}")
-        queue = f"JSON.parse(localStorage.getItem('yanxiu-q-{activity_id}') || '[]')"
+        queue = f"JSON.parse(localStorage.getItem('{key}') || '[]')"
         drained(page, queue, answers)
         browser.close()
     assert answers[0].startswith("400") and "events[0].verb" in answers[0]
@@ -190,3 +200,56 @@ def test_a_poisoned_queue_does_not_block_the_player(lti: LtiHarness, media_serve
             select(WorkshopMember.id).join(User, User.id == WorkshopMember.user_id).where(User.name == "王丽华")
         ).one()
         assert statement_id(lti.tool_url, f"video.played:{learner}:{activity_id}:{good['key']}") in stored
+
+
+def test_a_shared_device_keeps_each_teachers_viewing_apart(lti: LtiHarness, media_server: str) -> None:
+    """Rural schools share office computers: what one teacher watched offline, still queued when she
+    left, is sent as hers when she comes back, and never as the next teacher's (the queue was keyed
+    by the video alone, and the next teacher's page sent it under her own session)."""
+    from playwright.sync_api import sync_playwright
+
+    base = setup_video(lti, media_server)
+    with lti.tool_app.app_context():
+        activity_id = db.session.scalars(select(Activity.id)).one()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 375, "height": 740})
+        page = context.new_page()
+        answers = record_intake_answers(page)
+        page.goto(lti.platform_url + "/launch?user=wanglihua&message=resource")
+        page.wait_for_url("**/w/*/")
+        page.goto(f"{base}/a/{activity_id}")
+        page.wait_for_function("() => document.getElementById('player').readyState >= 1")
+        wang = page.get_attribute("#player", "data-queue-key")
+        context.set_offline(True)
+        page.evaluate("() => { const v = document.getElementById('player'); v.muted = true; "
+                      "v.playbackRate = 4; return v.play(); }")
+        page.wait_for_timeout(1500)
+        page.evaluate("() => document.getElementById('player').pause()")
+        page.wait_for_timeout(300)
+        assert page.evaluate(f"() => JSON.parse(localStorage.getItem('{wang}') || '[]').length") >= 2
+        page.close()  # she leaves, offline: her events stay in the browser
+        context.set_offline(False)
+        page = context.new_page()
+        answers = record_intake_answers(page)
+        page.goto(lti.platform_url + "/launch?user=zhouting&message=resource")
+        page.wait_for_url("**/w/*/")
+        page.goto(f"{base}/a/{activity_id}")
+        page.wait_for_function("() => document.getElementById('player').readyState >= 1")
+        page.wait_for_timeout(1500)  # long enough for a queue to be sent
+        with lti.tool_app.app_context():
+            assert db.session.scalars(select(VideoProgress)).all() == []  # nothing credited to 周婷
+        assert page.evaluate(f"() => JSON.parse(localStorage.getItem('{wang}') || '[]').length") >= 2
+        page.goto(lti.platform_url + "/launch?user=wanglihua&message=resource")
+        page.wait_for_url("**/w/*/")
+        page.goto(f"{base}/a/{activity_id}")
+        drained(page, f"JSON.parse(localStorage.getItem('{wang}') || '[]')", answers)
+        browser.close()
+    with lti.tool_app.app_context():
+        from lti_tool.models import User
+        from lti_tool.statements.actors import lti_actor_key
+
+        rows = db.session.scalars(select(VideoProgress)).all()
+        wang_user = db.session.scalars(select(User).where(User.name == "王丽华")).one()
+        assert [r.actor_key for r in rows] == [lti_actor_key(wang_user.issuer, wang_user.sub)]
+        assert Decimal(rows[0].watched_seconds) > 0
