@@ -120,8 +120,9 @@ def build_report(workshop: Workshop, class_ids: list[int] | None, start: date, e
     ids = _scope_query(workshop, class_ids).with_only_columns(WorkshopMember.id)
     assignments = select(Activity.id).where(Activity.workshop_id == workshop.id)
     period = {
+        # Visible posts only, as the learners' 发帖 and their grades count them.
         "posts": _count(select(func.count()).select_from(Post).where(
-            Post.author_id.in_(ids), Post.created_at >= begin, Post.created_at < stop)),
+            Post.author_id.in_(ids), Post.hidden.is_(False), Post.created_at >= begin, Post.created_at < stop)),
         "submitted": _count(select(func.count()).select_from(Submission).where(
             Submission.member_id.in_(ids), Submission.activity_id.in_(assignments),
             Submission.submitted_at >= begin, Submission.submitted_at < stop)),
@@ -159,7 +160,8 @@ def tutor_rows(workshop: Workshop, classes: list[WorkshopClass], begin: datetime
                 Submission.member_id.in_(class_members), Submission.activity_id.in_(assignments),
                 Submission.state == "submitted")),
             posts=_count(select(func.count()).select_from(Post).where(
-                Post.author_id == tutor_id, Post.created_at >= begin, Post.created_at < stop)),
+                Post.author_id == tutor_id, Post.hidden.is_(False), Post.created_at >= begin,
+                Post.created_at < stop)),
             response_hours=Decimal(statistics.median(waits)).quantize(ONE_PLACE) if waits else None,
         ))
     return sorted(rows, key=lambda r: r.classes)

@@ -287,3 +287,18 @@ def test_reasons_and_schools_follow_the_page_language(lti: LtiHarness) -> None:
     assert "(no school)" in schools and "未填学校" not in schools
     wechat = page.text.split('id="wechat"')[1].split("</textarea>")[0]
     assert "学时 0.22，应达 5.00；未完成：教学设计（作业）" in wechat
+
+
+def test_hidden_posts_are_not_counted(lti: LtiHarness) -> None:
+    """A post a tutor hid counts nowhere: not in the learner's 发帖, her grade, or the period's total."""
+    host, base, _, _ = reported_workshop(lti)
+    with lti.tool_app.app_context():
+        discussion = db.session.scalars(select(Activity).where(Activity.kind == "discussion")).one()
+        wang = member(lti, "王丽华").id
+        db.session.add_all([Post(activity_id=discussion.id, author_id=wang, title="我的看法", body="…"),
+                            Post(activity_id=discussion.id, author_id=wang, title="广告", body="…", hidden=True)])
+        db.session.commit()
+    page = host.get(base + "/report").text
+    assert 'id="period-posts">1<' in page
+    row = page.split(f'data-member="{wang}"', 1)[1].split("</tr>", 1)[0]
+    assert re.findall(r'<td class="num">(\d+)</td>', row)[0] == "1"  # her 发帖
