@@ -63,6 +63,13 @@ def _check_csrf() -> None:
     endpoint = request.endpoint or ""
     if endpoint in CSRF_EXEMPT_ENDPOINTS or endpoint.startswith(CSRF_EXEMPT_PREFIXES):
         return
+    if not session.get("_csrf"):
+        # No session at all (it expired, or the browser dropped its cookie): no page of ours can be
+        # posted any more, and "reload the page" would only show that. The launch makes a new one;
+        # the browser's Back still holds what was typed.
+        abort(401, description="会话已过期：请回到课程重新进入（浏览器的“返回”里还有刚才填写的内容，可先复制） / "
+                               "Session expired: open this again from the course (the browser's Back still holds "
+                               "what you typed, to copy first)")
     sent = str(request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token") or "")
     expected = str(session.get("_csrf") or "").encode()
     unmasked = _unmasked(sent)

@@ -23,9 +23,13 @@ def test_healthz(client: Any) -> None:
 
 
 def test_post_without_csrf_token_is_refused(client: Any) -> None:
+    """Without a session (expired, or no cookie) a form cannot be posted: the page says to come back
+    from the course, not to reload (which would only show the same); nothing is done either way."""
     r = client.post("/lti/deep-link/respond", data={"launch_id": "x", "title": "t"})
-    assert r.status_code == 400
-    assert "表单已过期，请刷新页面后重试" in r.get_data(as_text=True)
+    assert r.status_code == 401
+    assert "会话已过期：请回到课程重新进入" in r.get_data(as_text=True)
+    r = client.post("/lti/deep-link/respond?lang=en", data={"launch_id": "x", "title": "t"})
+    assert "Session expired: open this again from the course" in r.get_data(as_text=True)
 
 
 def test_login_without_params_names_the_missing_one(client: Any) -> None:
