@@ -12,6 +12,11 @@ new class and take the thread away from those who took part in it. Instead, on t
 everyone reads the threads they took part in (their own posts never vanish), and a tutor reads and
 moderates their current learners' threads and posts wherever they were written (they answer for
 that learner now). Other participants still see only their own bucket.
+
+One exception (QA: teachers start before the host assigns classes, and their first posts vanished
+from their class): a thread written without a class (bucket NULL) is also read in its author's
+current class, by her classmates and tutor, wherever she is moved next. It stays in the NULL bucket
+too, so participants still without a class keep reading it. Threads written inside a class keep it.
 """
 
 from __future__ import annotations
@@ -92,6 +97,20 @@ def _in_buckets(column: Any, allowed: set[int | None]) -> ColumnElement[bool]:
     return or_(*parts) if parts else false()
 
 
+def _written_unassigned(thread: Any, class_ids: list[int]) -> ColumnElement[bool]:
+    """Written without a class by someone now in one of `class_ids` (read in her current class)."""
+    members = select(WorkshopMember.id).where(WorkshopMember.class_id.in_(class_ids))
+    return and_(thread.class_id.is_(None), thread.author_id.in_(members))
+
+
+def _in_readable_bucket(thread: Any, allowed: set[int | None]) -> ColumnElement[bool]:
+    """In one of the buckets, or written without a class by a current member of one of them."""
+    ids = [i for i in allowed if i is not None]
+    if not ids:
+        return _in_buckets(thread.class_id, allowed)
+    return or_(_in_buckets(thread.class_id, allowed), _written_unassigned(thread, ids))
+
+
 def _learners(viewer: Viewer) -> Select[int]:
     """Members now in the classes the viewer tutors."""
     return select(WorkshopMember.id).where(WorkshopMember.class_id.in_(list(viewer.class_ids)))
@@ -156,12 +175,15 @@ def _readable(viewer: Viewer, activity: Activity) -> ColumnElement[bool] | None:
     allowed = buckets(viewer, activity)
     if allowed is None:
         return None
-    return or_(_in_buckets(Post.class_id, allowed), _took_part(viewer, Post))
+    return or_(_in_readable_bucket(Post, allowed), _took_part(viewer, Post))
 
 
 def can_see_thread(viewer: Viewer, activity: Activity, thread: Post) -> bool:
+    """The same rule as `_readable`, for one thread."""
     allowed = buckets(viewer, activity)
-    if allowed is not None and thread.class_id not in allowed:
+    in_bucket = allowed is None or thread.class_id in allowed or (
+        thread.class_id is None and thread.author.class_id in allowed)
+    if not in_bucket:
         took_part = db.session.scalar(select(Post.id).where(Post.id == thread.id, _took_part(viewer, Post)))
         if took_part is None:
             return False

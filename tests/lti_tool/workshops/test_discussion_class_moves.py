@@ -64,8 +64,9 @@ def count(w: World, login: str) -> int:
 
 def test_thread_written_without_class_follows_author_and_her_new_tutor(world: World) -> None:
     """张秀英 posts without a class, then the host puts her in 一班: she still reads and opens her
-    thread, 一班's tutor reads and moderates it; her new classmates and other classes do not read it
-    (it was not written in their class); the host finds it under both 未分班 and 一班."""
+    thread, 一班's tutor reads and moderates it, her new classmates read it (written before she had a
+    class, it follows her: test_discussion_unassigned.py); other classes do not; the host finds it
+    under both 未分班 and 一班."""
     w = world
     tid = thread_id_of(start_thread(w, "zhangxiuying", "未分班时的问题", "请教导入"))
     assert posts(w)[-1].class_id is None
@@ -74,7 +75,8 @@ def test_thread_written_without_class_follows_author_and_her_new_tutor(world: Wo
     assert sees(w, "zhangxiuying", tid) and count(w, "zhangxiuying") == 1
     assert sees(w, "huwenbin", tid) and count(w, "huwenbin") == 1
     assert "未分班" in w.s("huwenbin").get(w.list_url()).text  # the bucket it was written in is named
-    for login in ("wanglihua", "lijianguo", "guomeiling"):
+    assert sees(w, "wanglihua", tid)  # a classmate in 一班
+    for login in ("lijianguo", "guomeiling"):
         assert not sees(w, login, tid), login
     assert sees(w, "maxiaoyan", tid) and sees(w, "hezhendong", tid)
     assert listed(w, "maxiaoyan", tid, "?class=0") and listed(w, "maxiaoyan", tid, f"?class={w.class_a}")
