@@ -106,8 +106,13 @@ def _count(attr: str) -> Callable[[WorkshopFacts, MemberFacts, Slot, str], Value
 
 
 def _attendance(wf: WorkshopFacts, facts: MemberFacts, slot: Slot, param: str) -> Value:
+    """Hours scheduled and attended of the required (必做) offline sessions recorded for this learner,
+    for seed 003 意见2 二(四)'s rule (missing a third of the training's hours fails it). An optional
+    (选做) session adds the hours attended and never fails anyone: being late to one optional
+    4-hour session failed the whole training."""
     phase = _phase(param) if param else None
-    sessions = [a for a in wf.activities if a.kind == "offline" and a.id in facts.attended  # recorded for them
+    sessions = [a for a in wf.activities if a.kind == "offline" and a.required
+                and a.id in facts.attended  # recorded for them
                 and (not param or a.phase_id == phase)]
     if not sessions:
         return None

@@ -79,3 +79,20 @@ def test_the_studio_names_a_recorded_absence(lti: LtiHarness) -> None:
     assert "缺勤" in row("lijianguo") and "未开始" not in row("lijianguo")
     assert "已完成" in row("wanglihua")
     assert "尚未开始计分" in row("chenjing")  # not called yet
+
+
+def test_an_optional_session_never_fails_the_training(lti: LtiHarness) -> None:
+    """Seed 003 意见2 二(四) fails a learner who misses a third of the training's hours; a session the
+    host made optional (选做) adds the hours attended and fails nobody (late to one optional 4-hour
+    session, 1.5 h missed, failed the whole training: found by exploratory QA)."""
+    w = workshop_setup(lti, session_date="2026-09-01")
+    wid = int(w["base"].rsplit("/", 1)[1])
+    assert post_roll(w, "huwenbin", {"wanglihua": ("present", ""), "lijianguo": ("absent", "")}).status_code == 200
+    assert attendance(lti, wid)["李建国"][0].attended == Decimal(0)  # required: counted, absent
+    with lti.tool_app.app_context():
+        db.session.scalars(select(Activity).where(Activity.kind == "offline")).one().required = False
+        db.session.commit()
+    seen = attendance(lti, wid)
+    assert seen["李建国"][0] is None and seen["王丽华"][0] is None  # not in the attendance rule
+    page = w["drivers"]["lijianguo"].session.get(w["base"] + "/my-grade").text
+    assert "按培训不合格处理" not in page
