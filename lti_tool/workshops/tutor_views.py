@@ -14,6 +14,8 @@ Decisions where the issue is silent:
 - 推优 pressed with a score (or a new comment) typed grades first, exactly as 评分 would, or
   refuses with 评分's error and changes nothing: it is one form, and what the tutor typed must not be
   silently dropped.
+- The form carries the version it shows: a decision sent from a page opened before a resubmission is
+  refused (409) with the new version shown and the typed score and comment kept; nothing changes.
 """
 
 from __future__ import annotations
@@ -191,16 +193,38 @@ def _score(sub: Submission, current: SubmissionVersion | None, score: Decimal | 
                   ("assignment.passed" if score >= maximum * PASS_SHARE else "assignment.failed", result)]
 
 
+def _stale_version(sub: Submission) -> str | None:
+    """The form names the version it showed; any decision (评分, 退回修改, 推优) on a page opened
+    before a resubmission is refused whole (QA: 95 landed on a version 2 the tutor never read, and
+    grading closes resubmission). A form without the field (a page from before it) is not checked."""
+    sent = request.form.get("version", "")
+    if not sent:
+        return None
+    shown = small_int(sent)
+    if shown is None:
+        abort(400, description="version: " + t("不是有效的版本号", "not a valid version number"))
+    if shown == sub.version:
+        return None
+    return t(f"学员在您打开本页后提交了第 {sub.version} 版：请先阅读新版本再评分",
+             f"The learner submitted version {sub.version} after you opened this page: read it before grading")
+
+
 @bp.route("/<int:workshop_id>/submissions/<int:submission_id>/grade", methods=["POST"])
 @workshop_access("tutor")
 def grade_post(workshop_id: int, submission_id: int) -> Any:
     viewer = g.viewer
     sub = _gradable(workshop_id, submission_id)
+    # Locked until the decision is committed (PostgreSQL): a resubmission arriving meanwhile waits,
+    # and one that came first is the version compared below.
+    db.session.refresh(sub, with_for_update=True)
     activity = db.session.get(Activity, sub.activity_id)
     assert activity is not None
     raw = {k: v for k, v in request.form.items() if k in ("action", "score", "comment") and v != ""}
     if "comment" in raw:  # its 5,000 as the browser's maxlength counts them (text.plain_newlines)
         raw["comment"] = plain_newlines(raw["comment"])
+    stale = _stale_version(sub)
+    if stale:
+        return _grade_page(sub, stale, raw, 409)
     try:
         data = GradeInput().load(raw)
     except ValidationError as exc:
