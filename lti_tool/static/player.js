@@ -127,10 +127,18 @@
   video.addEventListener("ratechange", function () { if (!video.paused) { closeSegment(); openStart = video.currentTime; } });
   var seekFrom = 0;
   video.addEventListener("timeupdate", function () { if (!video.seeking) { seekFrom = video.currentTime; } });
-  // A seek is a jump: the stretch played so far ends where the seek started.
-  video.addEventListener("seeking", function () { closeSegmentAt(seekFrom); });
+  // A seek is a jump: the stretch played so far ends where the seek started. Where it started is
+  // kept at "seeking": a timeupdate at the destination comes before "seeked" (seeking is already
+  // false then), and the statement said 80 → 80 for a jump from 29.9.
+  var seekStart = null;
+  video.addEventListener("seeking", function () {
+    if (seekStart === null) { seekStart = seekFrom; }  // a drag fires several: the first is where it began
+    closeSegmentAt(seekFrom);
+  });
   video.addEventListener("seeked", function () {
-    push("seeked", { time_from: round(Math.min(seekFrom, length)), time_to: round(Math.min(video.currentTime, length)) });
+    var from = seekStart === null ? seekFrom : seekStart;
+    seekStart = null;
+    push("seeked", { time_from: round(Math.min(from, length)), time_to: round(Math.min(video.currentTime, length)) });
     if (!video.paused) { openStart = video.currentTime; }
   });
   function closeSegmentAt(t) {

@@ -161,6 +161,11 @@ def test_player_survives_network_cut(lti: LtiHarness, media_server: str) -> None
         assert expected <= set(ids), "every event queued offline arrived"
         verbs = {json.loads(b)["verb"]["id"].rsplit("/", 1)[1] for b in bodies}
         assert {"initialized", "played", "paused", "seeked"} <= verbs
+        from xapi import vocab
+
+        seeks = [json.loads(b)["result"]["extensions"] for b in bodies if json.loads(b)["verb"]["id"] == vocab.SEEKED]
+        # The jump to 25 s started where playing had got to (a few seconds in at 4×), not at 25.
+        assert [(e[vocab.EXT_TIME_FROM] < 20, e[vocab.EXT_TIME_TO]) for e in seeks] == [(True, 25)], seeks
         progress = db.session.scalars(select(VideoProgress)).one()
         watched = Decimal(progress.watched_seconds)
         # Some of it was played (4× speed), and never more than the media length counts.
