@@ -29,6 +29,7 @@ from ..statements.events import activity_iri, tool_base, workshop_context
 from ..statements.store import StatementConflict, store_statements
 from ..text import markdown
 from .access import Viewer, workshop_access
+from .forms import labelled
 from .learner_views import activity_or_404
 from .registry import register_kind_page
 from .views import bp
@@ -182,16 +183,16 @@ def _hours(text: str, status: str, planned: Decimal) -> tuple[Decimal | None, st
     try:
         value = Decimal(text)
     except InvalidOperation:
-        return None, "不是数字 / not a number"
+        return None, t("不是数字", "not a number")
     if not value.is_finite():
-        return None, "不是数字 / not a number"
+        return None, t("不是数字", "not a number")
     if value < 0:
-        return None, "不能为负 / must not be negative"
+        return None, t("不能为负", "must not be negative")
     if value > planned:
         # More than planned would credit hours nobody scheduled: refused, not capped silently.
-        return None, f"不能超过计划学时 {planned} / must not exceed the planned {planned} hours"
+        return None, t(f"不能超过计划学时 {planned}", f"must not exceed the planned {planned} hours")
     if value != value.quantize(CENTI):
-        return None, "最多两位小数 / at most two decimals"
+        return None, t("最多两位小数", "at most two decimals")
     return value.quantize(CENTI), None
 
 
@@ -213,9 +214,11 @@ def parse_roll(viewer: Viewer, activity: Activity, form: Any) -> tuple[list[Row]
     errors: list[str] = []
     for number, member_id in enumerate(ids, start=1):
         member = found[member_id]
-        where = f"第 {number} 行（{member.display_name}）/ row {number}"
+        # One language, the page's: the row and its field's label, then the problem.
+        where = t(f"第 {number} 行（{member.display_name}）", f"row {number} ({member.display_name}), ")
         if member.role != "participant":
-            errors.append(f"{where} members：只为学员点名 / attendance is for participants only")
+            errors.append(where + labelled(t("成员", "Member"),
+                                           t("只为学员点名", "attendance is for participants only")))
             continue
         status = (form.get(f"status:{member_id}") or "").strip()
         if not status:
@@ -223,11 +226,12 @@ def parse_roll(viewer: Viewer, activity: Activity, form: Any) -> tuple[list[Row]
                 continue  # left blank: not taken for this person (an existing record stays as it is)
             status = "present"
         if status not in ATTENDANCE_STATUSES:
-            errors.append(f"{where} status：应为 出勤/迟到/缺勤/请假 之一 / must be present, late, absent or excused")
+            errors.append(where + labelled(t("状态", "Status"), t("应为 出勤/迟到/缺勤/请假 之一",
+                                                                  "must be present, late, absent or excused")))
             continue
         hours, problem = _hours((form.get(f"hours:{member_id}") or "").strip(), status, planned)
         if problem or hours is None:
-            errors.append(f"{where} hours：{problem}")
+            errors.append(where + labelled(t("学时", "Hours"), problem))
             continue
         rows.append(Row(member, status, hours))
     return rows, errors

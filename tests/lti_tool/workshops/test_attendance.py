@@ -217,8 +217,8 @@ def test_tutor_cannot_record_another_class(lti: LtiHarness) -> None:
 
 @pytest.mark.parametrize(
     ("hours", "needle"),
-    [("abc", "not a number"), ("-1", "negative"), ("4.5", "exceed"), ("1.234", "two decimals"),
-     ("NaN", "not a number"), ("Infinity", "not a number"), ("1e400", "exceed")],
+    [("abc", "不是数字"), ("-1", "不能为负"), ("4.5", "不能超过计划学时 4.00"), ("1.234", "最多两位小数"),
+     ("NaN", "不是数字"), ("Infinity", "不是数字"), ("1e400", "不能超过计划学时 4.00")],
 )
 def test_bad_hours_name_the_row_and_save_nothing(lti: LtiHarness, hours: str, needle: str) -> None:
     """Hours that are not a number, negative, above the planned hours (refused, not capped) or
@@ -227,7 +227,7 @@ def test_bad_hours_name_the_row_and_save_nothing(lti: LtiHarness, hours: str, ne
     w = workshop_setup(lti)
     r = post_roll(w, "huwenbin", {"wanglihua": ("present", "4"), "lijianguo": ("late", hours)})
     assert r.status_code == 400
-    assert "第 2 行（李建国）" in r.text and "row 2" in r.text and "hours" in r.text and needle in r.text
+    assert f"第 2 行（李建国）学时：{needle}" in r.text and "row 2" not in r.text  # the page's language only
     assert records(lti) == {} and attended_statements(lti) == []
     assert f'value="{hours}"' in r.text  # what was typed is shown again for correction
 
@@ -237,13 +237,13 @@ def test_bad_status_and_member_ids(lti: LtiHarness) -> None:
     who is not a participant (the other tutor) → 400 naming the row; nothing saved."""
     w = workshop_setup(lti)
     r = post_roll(w, "maxiaoyan", {"wanglihua": ("present", "4"), "lijianguo": ("sleeping", "1")})
-    assert r.status_code == 400 and "第 2 行" in r.text and "status" in r.text
+    assert r.status_code == 400 and "第 2 行（李建国）状态：应为 出勤/迟到/缺勤/请假 之一" in r.text
     session = w["drivers"]["maxiaoyan"].session
     url = f"{w['base']}/o/{w['aid']}/attendance"
     r = session.post(url, data={"csrf_token": token(w, "maxiaoyan"), "members": "12<script>", "status:x": "present"})
     assert r.status_code == 400 and "<script>" not in r.text
     r = post_roll(w, "maxiaoyan", {"huwenbin": ("present", "4")})
-    assert r.status_code == 400 and "participants only" in r.text
+    assert r.status_code == 400 and "成员：只为学员点名" in r.text
     assert session.post(url, data={"members": str(w["ids"]["wanglihua"]),
                                    f"status:{w['ids']['wanglihua']}": "present"}).status_code == 400  # no CSRF
     assert records(lti) == {}
@@ -477,3 +477,14 @@ def test_roll_call_pages_and_summary_match_a_plain_reading(lti: LtiHarness) -> N
         assert summary["recorded"] == len(rows) == 15 and summary["missing"] == 30
         assert summary["hours"] == sum((Decimal(r.hours) for r in rows), Decimal(0)) == Decimal("7.50")
         assert summary["counts"] == {"present": 5, "late": 5, "absent": 5, "excused": 0}
+
+
+def test_roll_call_errors_in_the_page_language(lti: LtiHarness) -> None:
+    """Each row's refusal in one language: "第 2 行（李建国）学时：…" or "row 2 (李建国), Hours: …",
+    where the page said both at once."""
+    w = workshop_setup(lti)
+    session, li = w["drivers"]["huwenbin"].session, w["ids"]["lijianguo"]
+    r = session.post(f"{w['base']}/o/{w['aid']}/attendance?lang=en", data={
+        "csrf_token": token(w, "huwenbin"), "members": str(li), f"status:{li}": "late", f"hours:{li}": "9"})
+    assert r.status_code == 400 and "row 1 (李建国), Hours: must not exceed the planned 4.00 hours" in r.text
+    assert "不能超过" not in r.text and "第 1 行" not in r.text
