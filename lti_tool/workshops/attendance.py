@@ -231,7 +231,7 @@ def parse_roll(viewer: Viewer, activity: Activity, form: Any) -> tuple[list[Row]
             continue
         hours, problem = _hours((form.get(f"hours:{member_id}") or "").strip(), status, planned)
         if problem or hours is None:
-            errors.append(where + labelled(t("学时", "Hours"), problem))
+            errors.append(where + labelled(t("学时", "Hours"), problem or ""))
             continue
         rows.append(Row(member, status, hours))
     return rows, errors
