@@ -11,6 +11,7 @@
   // One queue per member and video: on a shared school computer or phone, the next teacher's page
   // must not send what the last one watched offline as their own (it was credited to them).
   var queueKey = video.getAttribute("data-queue-key");
+  // Its messages come in the page's language from the page (data-offline, data-expired).
   var net = document.getElementById("net");
   var watchedEl = document.getElementById("watched");
 
@@ -104,10 +105,10 @@
         if (err && err.message === "stale") {
           // The session expired or the page is stale: keep the queue; a fresh launch re-sends it.
           stale = true;
-          if (net) { net.textContent = "（登录已过期，请从课程重新进入，记录已暂存 / session expired: re-open from the course, records kept）"; }
+          if (net) { net.textContent = net.getAttribute("data-expired"); }
           return;
         }
-        if (net) { net.textContent = "（网络不稳，记录已暂存，恢复后自动补传 / offline: saved, will resend）"; }
+        if (net) { net.textContent = net.getAttribute("data-offline"); }
       });
   }
 

@@ -139,6 +139,7 @@ def test_player_survives_network_cut(lti: LtiHarness, media_server: str) -> None
         page.wait_for_timeout(300)
         offline_queue = queued()
         assert offline_queue >= 3, "events made offline must wait in localStorage"
+        assert page.text_content("#net") == "（网络不稳，记录已暂存，恢复后自动补传）"  # the page's language only
         offline_events = page.evaluate(f"() => {queue}")
         context.set_offline(False)
         page.evaluate("() => window.dispatchEvent(new Event('online'))")
