@@ -56,10 +56,13 @@ class PhaseHours:
 class ActivityRow:
     activity: Any
     completion: Decimal | None  # 0–1, None when it cannot count yet
+    # Graded work is done, whatever its score (which the completion carries, for the grade): an
+    # assignment scored 85 stayed ○ and out of 必做完成 for good.
+    graded: bool = False
 
     @property
     def done(self) -> bool:
-        return self.completion is not None and self.completion >= 1
+        return self.graded or (self.completion is not None and self.completion >= 1)
 
     @property
     def percent(self) -> int | None:
@@ -96,10 +99,12 @@ def _page(viewer: Viewer, member: WorkshopMember) -> Any:
         by_phase.append(PhaseHours("", None, wf.video_hours(facts, None), wf.offline_hours(facts, None)))
     # The grade's readers: the learner, her class's tutor, the host (as /grades/m/<id>).
     sees_grades = member.id == viewer.member.id or viewer.can_grade_member(member)
-    rows = [ActivityRow(a, wf.completion(facts, a) if sees_grades or a.kind != "assignment"
-                        else Decimal(a.id in facts.submitted)) for a in wf.activities]
     submissions = {s.activity_id: s for s in db.session.scalars(
         select(Submission).where(Submission.member_id == member.id))}
+    rows = [ActivityRow(a, wf.completion(facts, a) if sees_grades or a.kind != "assignment"
+                        else Decimal(a.id in facts.submitted),
+                        graded=a.kind == "assignment" and getattr(submissions.get(a.id), "state", None) == "graded")
+            for a in wf.activities]
     attendance = {a.activity_id: a for a in db.session.scalars(
         select(Attendance).where(Attendance.member_id == member.id))}
     return render_template(

@@ -84,7 +84,10 @@ def test_the_studio_shows_everything_at_a_glance(lti: LtiHarness) -> None:
     assert page.status_code == 200
     html = page.text
     assert number(html, "hours") == "0.11"  # 310 s at 45 minutes per 学时
-    assert number(html, "required-done") == "1" and "/ 3" in html  # the discussion; the video is at 51 %
+    # The discussion and the graded assignment (done whatever its score); the video is at 51 %.
+    assert number(html, "required-done") == "2" and "/ 3" in html
+    row = html.split(f'data-activity="{w["aids"]["assignment"]}"', 1)[1].split("</li>", 1)[0]
+    assert "✓" in row and "已评分 20%" in row
     assert number(html, "threads") == "1" and number(html, "replies") == "0" and number(html, "submitted") == "1"
     assert f'data-activity="{w["aids"]["video"]}"' in html and "51%" in html
     assert 'class="score">20.00<' in html and "<strong>很好</strong>" in html

@@ -71,7 +71,7 @@ def test_a_group_leader_sees_progress_not_the_grade(lti: LtiHarness) -> None:
         assert number(seen, "passed") == "未合格" and "还需要什么" in seen, who
         assert 'class="score">20.00<' in seen and "<strong>很好</strong>" in seen, who
         assert f'data-activity="{w["aids"]["assignment"]}" data-completion="0.2"' in seen, who  # 20 of 100
-        assert number(seen, "required-done") == "1", who  # for the grade, done is full marks
+        assert number(seen, "required-done") == "2", who  # graded work is done; its score is 20 %
 
 
 def test_a_tutor_leading_a_group_sees_grades_of_their_class_only(lti: LtiHarness) -> None:

@@ -53,7 +53,7 @@ def test_assignment_status_follows_the_submission(lti: LtiHarness) -> None:
     assert grade(space, "huwenbin", sid, action="score", score="92").status_code == 200
     assert "92%" in status(space)
     assert grade(space, "huwenbin", sid, action="score", score="100").status_code == 200
-    assert "已完成" in status(space)
+    assert "已评分 100%" in status(space)
 
 
 def test_a_classmate_who_has_not_submitted_is_not_started(lti: LtiHarness) -> None:
