@@ -98,5 +98,6 @@ def activity(workshop_id: int, activity_id: int) -> Any:
     return render_template(
         "workshop/activity.html", workshop=viewer.workshop, activity=item, body_html=markdown(item.body),
         watched=progress.video_seconds.get(item.id, Decimal(0)), video_iri=activity_iri("video", item.id),
+        read=item.id in progress.read,
         lang=current_lang(),
     )
