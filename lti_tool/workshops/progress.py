@@ -65,18 +65,6 @@ def actor_keys(members: list[WorkshopMember]) -> dict[str, int]:
     return {lti_actor_key(m.user.issuer, m.user.sub): m.id for m in members}
 
 
-def hours_by_key(workshop: Workshop, keys: dict[str, int]) -> dict[int, Decimal]:
-    """member id → `member_progress(workshop, member).hours` for the members given as actor key →
-    member id (`actor_keys`), in a few queries and without loading them: the tutor queue lists
-    everyone behind, and a host's city cohort made that five queries per learner."""
-    from ..grades.facts import watched_totals
-
-    seconds = watched_totals(_videos(workshop), list(keys))
-    offline, rule = _offline(workshop, list(keys.values())), hours_rule(workshop)
-    return {member_id: hours_from_seconds(seconds.get(actor, Decimal(0)), rule) + offline.get(member_id, Decimal(0))
-            for actor, member_id in keys.items()}
-
-
 def _watched(workshop: Workshop, keys: dict[str, int]) -> dict[int, dict[int, Decimal]]:
     """member id → video activity id → seconds watched, capped at the video's length."""
     from ..grades.facts import watched_seconds

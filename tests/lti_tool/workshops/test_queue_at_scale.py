@@ -1,5 +1,5 @@
-"""The grading queue for a host of a large workshop: everyone's hours in a few queries equal each
-learner's own progress page, and the lists are cut (the counts are not) so the page stays small."""
+"""The grading queue for a host of a large workshop: the lists are cut (the counts are not) so the
+page stays small, and above PROGRESS_INLINE learners its 进度落后 section links the 情况通报."""
 
 from __future__ import annotations
 
@@ -13,12 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from lti_tool.extensions import db
-from lti_tool.grades.facts import watched_seconds, watched_totals
-from lti_tool.models import Activity, Attendance, Phase, Submission, VideoProgress, Workshop, WorkshopMember
-from lti_tool.statements.actors import lti_actor_key
-from lti_tool.statements.events import activity_iri
+from lti_tool.models import Activity, Phase, Submission, WorkshopMember
 from lti_tool.workshops import tutor_views
-from lti_tool.workshops.progress import actor_keys, hours_by_key, member_progress
 
 from ...fixtures.lti import LtiHarness, lti_harness
 from .test_assignments import make_space
@@ -28,67 +24,6 @@ from .test_assignments import make_space
 def lti(database_url: str, tmp_path: Path) -> Iterator[LtiHarness]:
     with lti_harness(database_url, tmp_path / "instance") as harness:
         yield harness
-
-
-def _watched_workshop(workshop: Workshop) -> tuple[list[Activity], list[WorkshopMember]]:
-    """Two videos (one without a known length) watched by most members, some beyond the length and
-    in thousandths of a second, and offline hours for every other member."""
-    videos = [Activity(workshop_id=workshop.id, position=10 + i, kind="video", title=f"课例{i}",
-                       video_url="https://media.example.cn/v.mp4", video_seconds=seconds)
-              for i, seconds in enumerate([Decimal("600.125"), None])]  # one without a known length
-    offline = Activity(workshop_id=workshop.id, position=20, kind="offline", title="线下研修")
-    db.session.add_all([*videos, offline])
-    db.session.flush()
-    members = list(db.session.scalars(select(WorkshopMember).where(WorkshopMember.workshop_id == workshop.id)
-                                      .order_by(WorkshopMember.id)))
-    for i, m in enumerate(members):
-        key = lti_actor_key(m.user.issuer, m.user.sub)
-        for j, video in enumerate(videos):
-            if (i + j) % 3:
-                # Beyond the length for some (capped), and in thousandths: the sum must be exact.
-                watched = Decimal(250 * i + 125 * j + 7) + Decimal("0.001") * (37 * i % 1000)
-                db.session.add(VideoProgress(actor_key=key, video_id=activity_iri("video", video.id),
-                                             watched_seconds=watched, length_seconds=video.video_seconds))
-        if i % 2:
-            db.session.add(Attendance(activity_id=offline.id, member_id=m.id, status="present",
-                                      hours=Decimal("1.5") * i))
-    db.session.commit()
-    return videos, members
-
-
-@pytest.mark.parametrize("narrow_limit", [2_000, 1], ids=["by-id", "whole-workshop"])
-def test_everyones_hours_at_once_equal_each_learners_own(lti: LtiHarness, narrow_limit: int,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("lti_tool.grades.facts.NARROW_LIMIT", narrow_limit)  # above it: every row read once
-    space = make_space(lti)
-    with space.lti.tool_app.app_context():
-        workshop = db.session.get(Workshop, space.workshop_id)
-        _videos, members = _watched_workshop(workshop)
-        everyone = hours_by_key(workshop, actor_keys(members))
-        assert everyone == {m.id: member_progress(workshop, m).hours for m in members}
-        assert len(set(everyone.values())) > 3  # the data differ
-
-
-@pytest.mark.parametrize("narrow_limit", [2_000, 1], ids=["by-id", "whole-workshop"])
-def test_watched_totals_are_the_exact_sums_of_each_videos_capped_seconds(lti: LtiHarness, narrow_limit: int,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    # The queue's totals are added up by the database; the grade engine reads each video's seconds.
-    # Hours round those totals, so they are compared here to the thousandth of a second.
-    monkeypatch.setattr("lti_tool.grades.facts.NARROW_LIMIT", narrow_limit)
-    space = make_space(lti)
-    with space.lti.tool_app.app_context():
-        workshop = db.session.get(Workshop, space.workshop_id)
-        videos, members = _watched_workshop(workshop)
-        actors = list(actor_keys(members))
-        each = list(watched_seconds(videos, actors))
-        expected: dict[str, Decimal] = {}
-        for actor, _video_id, seconds in each:
-            expected[actor] = expected.get(actor, Decimal(0)) + seconds
-        assert watched_totals(videos, actors) == expected
-        assert Decimal("600.125") in {seconds for _a, _v, seconds in each}  # some were capped
-        assert any(seconds % 1 for seconds in expected.values())  # and some sums have thousandths
-        one = next(iter(expected))
-        assert watched_totals(videos, [one]) == {one: expected[one]}  # only the learners asked for
 
 
 def test_the_hosts_queue_counts_everything_and_lists_the_first(lti: LtiHarness,
