@@ -14,8 +14,9 @@ from ..extensions import db
 from ..i18n import current_lang, t
 from ..models import Activity, Phase
 from .access import workshop_access
-from .forms import ActivityInput, PhaseInput, WorkshopSettings, errors_text, form_data, labelled
+from .forms import PhaseInput, WorkshopSettings, errors_text, form_data, labelled
 from .registry import NavLink, register_nav
+from .setup_edit import ActivityRefused, activity_input
 from .views import bp
 
 register_nav(NavLink("workshop.setup", "工作坊设置", "Workshop setup", lambda viewer: viewer.is_host, order=90))
@@ -76,17 +77,11 @@ def add_phase(workshop_id: int) -> Any:
 @workshop_access("host")
 def add_activity(workshop_id: int) -> Any:
     try:
-        data = ActivityInput().load(form_data(request.form))
-    except ValidationError as exc:
-        return _setup_page(workshop_id, "activity", errors_text(exc))
-    if data["phase_id"] is not None:
-        phase = db.session.get(Phase, data["phase_id"])
-        if phase is None or phase.workshop_id != workshop_id:
-            return _setup_page(workshop_id, "activity", labelled(
-                t("阶段", "Phase"), t("不是本工作坊的阶段", "not a phase of this workshop")))
-    choices = [c.strip()[:200] for c in data.pop("choices").splitlines() if c.strip()]
+        data = activity_input(workshop_id, form_data(request.form))
+    except ActivityRefused as exc:
+        return _setup_page(workshop_id, "activity", str(exc))
     position = db.session.scalar(select(func.count()).select_from(Activity).where(Activity.workshop_id == workshop_id))
-    activity = Activity(workshop_id=workshop_id, position=int(position or 0), choices=choices, **data)
+    activity = Activity(workshop_id=workshop_id, position=int(position or 0), **data)
     db.session.add(activity)
     db.session.commit()
     flash(t(f"已添加活动「{activity.title}」", f"Activity added: {activity.title}"), "activity")

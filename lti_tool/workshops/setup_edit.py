@@ -19,6 +19,7 @@ from ..models import Activity, Attendance, Phase, Post, Statement, Submission, V
 from ..statements.events import activity_iri
 from .access import workshop_access
 from .forms import ActivityInput, PhaseInput, errors_text, form_data, labelled
+from .learner_views import activity_or_404
 from .views import bp
 
 
@@ -27,13 +28,6 @@ def _phase_or_404(workshop_id: int, phase_id: int) -> Phase:
     if phase is None or phase.workshop_id != workshop_id:
         abort(404)
     return phase
-
-
-def _activity_or_404(workshop_id: int, activity_id: int) -> Activity:
-    activity = db.session.get(Activity, activity_id)
-    if activity is None or activity.workshop_id != workshop_id:
-        abort(404)
-    return activity
 
 
 def _phases(workshop_id: int) -> list[Phase]:
@@ -66,6 +60,25 @@ def activity_values(activity: Activity) -> dict[str, str]:
     if activity.required:
         values["required"] = "1"
     return values
+
+
+class ActivityRefused(Exception):
+    """An activity form refused: the message, in the page's language, for beside the form."""
+
+
+def activity_input(workshop_id: int, sent: dict[str, Any]) -> dict[str, Any]:
+    """An activity form's values, checked (ActivityInput, and its phase is this workshop's), with
+    the tasks one a line as a list: for adding one and for changing one. Raises ActivityRefused."""
+    try:
+        data: dict[str, Any] = ActivityInput().load(sent)
+    except ValidationError as exc:
+        raise ActivityRefused(errors_text(exc)) from None
+    if data["phase_id"] is not None:
+        phase = db.session.get(Phase, data["phase_id"])
+        if phase is None or phase.workshop_id != workshop_id:
+            raise ActivityRefused(labelled(t("阶段", "Phase"), t("不是本工作坊的阶段", "not a phase of this workshop")))
+    data["choices"] = [c.strip()[:200] for c in data.pop("choices").splitlines() if c.strip()]
+    return data
 
 
 def _page(template: str, status: int = 200, **context: Any) -> Any:
@@ -114,21 +127,15 @@ def _refused(activity: Activity, error: str, status: int = 400) -> Any:
 @bp.route("/<int:workshop_id>/setup/activities/<int:activity_id>", methods=["GET", "POST"])
 @workshop_access("host")
 def edit_activity(workshop_id: int, activity_id: int) -> Any:
-    activity = _activity_or_404(workshop_id, activity_id)
+    activity = activity_or_404(workshop_id, activity_id)
     if request.method == "GET":
         return _page("workshop/setup_activity.html", activity=activity, values=activity_values(activity),
                      phases=_phases(workshop_id))
     # The kind stays: a video's viewing time or an assignment's submissions mean nothing as another kind.
-    sent = {**form_data(request.form), "kind": activity.kind}
     try:
-        data = ActivityInput().load(sent)
-    except ValidationError as exc:
-        return _refused(activity, errors_text(exc))
-    if data["phase_id"] is not None:
-        phase = db.session.get(Phase, data["phase_id"])
-        if phase is None or phase.workshop_id != workshop_id:
-            return _refused(activity, labelled(t("阶段", "Phase"),
-                                               t("不是本工作坊的阶段", "not a phase of this workshop")))
+        data = activity_input(workshop_id, {**form_data(request.form), "kind": activity.kind})
+    except ActivityRefused as exc:
+        return _refused(activity, str(exc))
     if activity.kind == "assignment":
         highest = db.session.scalar(select(func.max(Submission.score)).where(Submission.activity_id == activity.id))
         if highest is not None and Decimal(highest) > data["max_score"]:
@@ -136,7 +143,6 @@ def edit_activity(workshop_id: int, activity_id: int) -> Any:
             given = _text(Decimal(highest))
             return _refused(activity, labelled(t("满分", "Maximum score"), t(
                 f"已有成绩 {given} 分，高于新的满分", f"a score of {given} is above it")))
-    data["choices"] = [c.strip()[:200] for c in data.pop("choices").splitlines() if c.strip()]
     data.pop("kind")
     for key, value in data.items():
         setattr(activity, key, value)
@@ -167,7 +173,7 @@ RECORD_WORDS = {"submissions": ("份作业", "submissions"), "posts": ("条帖�
 @bp.route("/<int:workshop_id>/setup/activities/<int:activity_id>/delete", methods=["POST"])
 @workshop_access("host")
 def delete_activity(workshop_id: int, activity_id: int) -> Any:
-    activity = _activity_or_404(workshop_id, activity_id)
+    activity = activity_or_404(workshop_id, activity_id)
     found = records_of(activity)
     if found:
         listed = t("、".join(f"{n} {RECORD_WORDS[k][0]}" for k, n in found.items()),
