@@ -160,7 +160,10 @@ def _register_error_pages(app: Flask) -> None:
         if exc.code == 413:  # an upload over MAX_CONTENT_LENGTH: refused_body.py
             drop_refused_body()
         if request.accept_mimetypes.best == "application/json" or request.path.startswith("/xapi"):
-            return {"error": exc.name, "message": exc.description}, exc.code
+            message = exc.description
+            if message == type(exc).description and exc.code in DEFAULT_MESSAGES:
+                message = " / ".join(DEFAULT_MESSAGES[exc.code])  # a client may show it to anyone
+            return {"error": exc.name, "message": message}, exc.code
         if exc.code == 413:
             from .workshops.uploads import limit_text
 

@@ -76,8 +76,7 @@ def queue_current_scores(workshop: Workshop, *, components: bool = False, since:
     """Queue, over any owed one, the stored score (the total, or the component columns') of every
     graded learner whose result was computed at or after `since` (everyone without it), and release
     the held ones; returns the member ids queued. A few statements whatever the cohort (a city's
-    23,000: one read, one delete, batched inserts). Also for a platform that starts granting the
-    score scope after results exist: nothing was sent before, so everyone (lti/records.py)."""
+    23,000: one read, one delete, batched inserts)."""
     from .service import GRADED_ROLES
 
     now = datetime.now(UTC)

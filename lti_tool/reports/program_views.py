@@ -59,7 +59,7 @@ def program_platform() -> int:
     """The platform of the manager's launch; 401 without a launch, 403 for anyone else."""
     membership = _launch_membership()
     if membership is None:
-        abort(401, description="会话已过期，请回到课程重新进入 / Session expired: launch again from the course")
+        abort(401)  # the error page says: the session expired, launch again from the course
     if not _manages(membership):
         abort(403, description="只有项目管理员（平台管理员）可以查看 / Program managers (platform administrators) only")
     course = db.session.get(Course, membership.course_id)

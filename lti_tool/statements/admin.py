@@ -28,7 +28,7 @@ def _host_course() -> Course:
     """Hosts of the course they launched from manage its xAPI clients; others get 403."""
     uid, course_id = session.get("uid"), session.get("course_id")
     if uid is None or course_id is None:
-        abort(401, description="会话已过期，请回到课程重新进入 / Session expired: launch again from the course")
+        abort(401)  # the error page says: the session expired, launch again from the course
     role = db.session.scalar(
         select(Membership.role).where(Membership.user_id == uid, Membership.course_id == course_id)
     )

@@ -61,7 +61,7 @@ class Viewer:
 def load_viewer(workshop_id: int) -> Viewer:
     uid = session.get("uid")
     if uid is None:
-        abort(401, description="会话已过期，请回到课程重新进入 / Session expired: launch again from the course")
+        abort(401)  # the error page says: the session expired, launch again from the course
     member = db.session.scalars(
         select(WorkshopMember).where(WorkshopMember.workshop_id == workshop_id, WorkshopMember.user_id == uid)
     ).first()

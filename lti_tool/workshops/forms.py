@@ -187,7 +187,7 @@ _BOUNDS = {"greater than or equal to": ("不能小于 {}", "must be at least {}"
            "greater than": ("应大于 {}", "must be more than {}"),
            "less than or equal to": ("不能大于 {}", "must be at most {}"),
            "less than": ("应小于 {}", "must be less than {}")}
-# This module's own messages are written "中文 / English"; the page shows one half.
+# This module's own messages are written "中文 / English"; the page shows one half (i18n.in_language).
 
 
 def labelled(field_label: str, text: str) -> str:

@@ -74,10 +74,6 @@ def _refused(workshop_id: int, form: str, exc: Refused) -> Any:
     return render_people(workshop_id, failed=form, form_error=str(exc), status=400)
 
 
-def _lang() -> str:
-    return current_lang()
-
-
 # -- lookups that keep every id inside the workshop of the URL --------------------------------------
 def _class_or_404(workshop_id: int, class_id: int) -> WorkshopClass:
     klass = db.session.get(WorkshopClass, class_id)
@@ -227,7 +223,7 @@ def render_people(workshop_id: int, *, error: str | None = None, import_errors: 
         tutors=tutors, sizes=sizes, schools=schools, leaders=leaders,
         group_members={grp.id: [m for m in grouped if m.group_id == grp.id] for grp in groups},
         role_labels=WORKSHOP_ROLE_LABELS, max_class=MAX_CLASS_SIZE, max_cohosts=MAX_COHOSTS, error=error,
-        import_errors=import_errors, lang=_lang(), sync_pending=workshop.roster_sync_pending,
+        import_errors=import_errors, lang=current_lang(), sync_pending=workshop.roster_sync_pending,
         failed=failed, form_error=form_error, typed=request.form if failed else {},
     ), status
 
@@ -396,7 +392,7 @@ def _member_page(workshop_id: int, member: WorkshopMember, *, form_error: str | 
                                 .order_by(StudyGroup.name)).all()
     return render_template("workshop/people_member.html", workshop=g.viewer.workshop, viewer=g.viewer,
                            member=member, classes=classes, groups=groups, roles=ASSIGNABLE_ROLES,
-                           role_labels=WORKSHOP_ROLE_LABELS, lang=_lang(), form_error=form_error,
+                           role_labels=WORKSHOP_ROLE_LABELS, lang=current_lang(), form_error=form_error,
                            typed=request.form if form_error else {}), status
 
 
