@@ -42,11 +42,11 @@ LABELS: dict[str, dict[Lang, str]] = {
 }
 
 
-# Chinese text takes full-width punctuation (GB/T 15834), English ASCII with a space: the same
-# separators the pages put between a label and its value (lti_tool.i18n.Punctuation).
+# Chinese text takes full-width punctuation (GB/T 15834), English ASCII with a space. The tool's
+# pages put the same separators between a label and its value (lti_tool.i18n.Punctuation reads this).
 PUNCT: dict[Lang, dict[str, str]] = {
-    "zh": {"colon": "：", "comma": "，", "semicolon": "；", "lp": "（", "rp": "）", "list": "，"},
-    "en": {"colon": ": ", "comma": ", ", "semicolon": "; ", "lp": " (", "rp": ")", "list": ", "},
+    "zh": {"colon": "：", "comma": "，", "enumeration": "、", "semicolon": "；", "lp": "（", "rp": "）"},
+    "en": {"colon": ": ", "comma": ", ", "enumeration": ", ", "semicolon": "; ", "lp": " (", "rp": ")"},
 }
 
 
@@ -62,7 +62,7 @@ def _component_lines(c: ComponentResult, p: int, lang: Lang, depth: int) -> list
         name = f"{c.path} ({c.label})"
     lines = [f"{pad}- {name}  {t('source', lang)}{x['colon']}{c.source}"]
     if c.inputs:
-        shown = x["list"].join(f"{k} = {v}" for k, v in c.inputs)
+        shown = x["comma"].join(f"{k} = {v}" for k, v in c.inputs)
         lines.append(f"{pad}    {t('inputs', lang)}{x['colon']}{shown}")
     detail = (
         f"{t('score', lang)} {fixed(c.score, p)} / {plain(c.max)}{x['comma']}{t('weight', lang)} {plain(c.weight)}%"

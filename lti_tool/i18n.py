@@ -14,6 +14,8 @@ from pathlib import Path
 
 from flask import Flask, request, session
 
+from grading.explain import PUNCT as MARKS
+
 CATALOG_DIR = Path(__file__).resolve().parent / "translations"
 LANGUAGES = ("zh", "en")
 
@@ -50,33 +52,15 @@ def in_language(message: str) -> str:
 
 class Punctuation:
     """The separators templates put between a label and its value, or around a note: full-width in
-    Chinese, ASCII with a space in English ("您好，" but "Hello, "; "身份：" but "Role: ").
-    Templates write `{{ _('身份') }}{{ punct.colon }}`."""
+    Chinese, ASCII with a space in English ("您好，" but "Hello, "; "身份：" but "Role: "), as the
+    grade explanation writes them (grading.explain.PUNCT). Templates write
+    `{{ _('身份') }}{{ punct.colon }}`; `punct.enumeration` goes between names (王丽华、李建国)."""
 
-    @property
-    def colon(self) -> str:
-        return ": " if current_lang() == "en" else "："
-
-    @property
-    def comma(self) -> str:
-        return ", " if current_lang() == "en" else "，"
-
-    @property
-    def enumeration(self) -> str:
-        """Between the items of a list of names: 王丽华、李建国 / 王丽华, 李建国."""
-        return ", " if current_lang() == "en" else "、"
-
-    @property
-    def semicolon(self) -> str:
-        return "; " if current_lang() == "en" else "；"
-
-    @property
-    def lp(self) -> str:
-        return " (" if current_lang() == "en" else "（"
-
-    @property
-    def rp(self) -> str:
-        return ")" if current_lang() == "en" else "）"
+    def __getattr__(self, name: str) -> str:
+        marks = MARKS["en" if current_lang() == "en" else "zh"]
+        if name not in marks:
+            raise AttributeError(name)
+        return marks[name]
 
 
 PUNCT = Punctuation()
