@@ -19,9 +19,13 @@ def download(data: bytes, name: str, mimetype: str, fallback: str | None = None)
             stem, extension = name, ""
         fallback = "-".join(["yanxiu", *re.findall(r"[A-Za-z0-9]+", stem)])[:100] + (
             f".{extension}" if extension else "")
-    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", fallback)  # nothing a quoted-string would need escaped
     response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = (f"attachment; filename=\"{fallback}\"; "
-                                               f"filename*=UTF-8''{quote(name, safe='')}")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    response.headers["Content-Disposition"] = content_disposition(name, fallback)
+    return response  # nosniff: every response has it (security._page_headers)
+
+
+def content_disposition(name: str, fallback: str) -> str:
+    """attachment; the ASCII `fallback` (anything a quoted-string would need escaped made "_"), and
+    `name` UTF-8 and percent-encoded in filename*."""
+    plain = re.sub(r"[^A-Za-z0-9._-]", "_", fallback)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -10,7 +10,6 @@ download's Content-Disposition.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import unicodedata
 import zipfile
@@ -18,10 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import quote
 
 from flask import abort, current_app, send_file
 
+from ..downloads import content_disposition
 from ..i18n import PUNCT, t
 from .forms import field_error
 
@@ -244,11 +243,8 @@ def send_upload(workshop_id: int, stored: str, name: str) -> Any:
     file_type = ALLOWED.get(extension(name))
     mimetype = file_type.mimetype if file_type else "application/octet-stream"
     response = send_file(path, mimetype=mimetype, max_age=0)
-    # RFC 6266 / 5987: a plain-ASCII fallback with nothing but safe characters, and the real
-    # (often Chinese) name percent-encoded in filename*.
-    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", name) or "file"
-    encoded = quote(name, safe="")
-    response.headers["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+    # The name as sent, its ASCII fallback with the extension kept ("____.pdf").
+    response.headers["Content-Disposition"] = content_disposition(name, name or "file")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
