@@ -7,6 +7,7 @@ band, pass, credits and every note.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from .notes import Lang
@@ -50,6 +51,15 @@ PUNCT: dict[Lang, dict[str, str]] = {
 }
 
 
+LONG_DECIMAL = re.compile(r"(-?\d+\.\d{4})\d+")
+
+
+def _short(value: str) -> str:
+    """An input as read, cut at four places with "…" when it has more (a mean of thirds read
+    11.05611111111111111111111111); the exact value stays in the record shown beside it."""
+    return LONG_DECIMAL.sub(r"\1…", value)
+
+
 def t(key: str, lang: Lang, **params: str) -> str:
     return LABELS[key][lang].format(**params)
 
@@ -62,7 +72,7 @@ def _component_lines(c: ComponentResult, p: int, lang: Lang, depth: int) -> list
         name = f"{c.path} ({c.label})"
     lines = [f"{pad}- {name}  {t('source', lang)}{x['colon']}{c.source}"]
     if c.inputs:
-        shown = x["comma"].join(f"{k} = {v}" for k, v in c.inputs)
+        shown = x["comma"].join(f"{k} = {_short(v)}" for k, v in c.inputs)
         lines.append(f"{pad}    {t('inputs', lang)}{x['colon']}{shown}")
     detail = (
         f"{t('score', lang)} {fixed(c.score, p)} / {plain(c.max)}{x['comma']}{t('weight', lang)} {plain(c.weight)}%"

@@ -21,3 +21,11 @@ def test_the_tool_names_a_learner_without_the_records_id() -> None:
     assert explain(result, with_id=False).splitlines()[0] == "学员：王芳（S）"  # the member id says nothing
     nameless = one("dawukou-80-20", {"written": 90, "practice": 19})
     assert explain(nameless, with_id=False).splitlines()[0] == "学员：L1"  # without a name the id stays
+
+
+def test_long_inputs_are_cut_at_four_places() -> None:
+    """A measure's mean of thirds (11.0561111…) reads 11.0561… in 计算过程; short ones stay as they are."""
+    result = one("zhucheng-remote", {"process": "11.05611111111111111111111111", "summative": "70.5"})
+    text = explain(result)
+    assert "scores.process = 11.0561…" in text and "scores.summative = 70.5" in text
+    assert "11.05611" not in text
