@@ -66,6 +66,8 @@ def test_host_sets_up_and_participant_watches(lti: LtiHarness) -> None:
     home = learner.launch("wanglihua")
     assert "课例：分数的初步认识" in home.text and "第一阶段：观看课程" in home.text
     assert 'id="hours">0.00<' in home.text
+    tutor = lti.driver().launch("huwenbin").text  # no study of their own: no 我的进度, no 下一步
+    assert "课例：分数的初步认识" in tutor and 'id="hours"' not in tutor and "我的进度" not in tutor
     with lti.tool_app.app_context():
         video = db.session.scalars(select(Activity)).one()
     page = learner.session.get(f"{base}/a/{video.id}")
