@@ -39,13 +39,24 @@
     if (end > openStart) { segments.push([round(openStart), round(end)]); }
     openStart = null;
   }
-  function progress() {
-    var covered = 0, merged = segments.slice().sort(function (a, b) { return a[0] - b[0]; }), last = -1;
+  function covered(parts) {
+    var total = 0, merged = parts.slice().sort(function (a, b) { return a[0] - b[0]; }), last = -1;
     merged.forEach(function (s) {
       var start = Math.max(s[0], last);
-      if (s[1] > start) { covered += s[1] - start; last = s[1]; }
+      if (s[1] > start) { total += s[1] - start; last = s[1]; }
     });
-    return Math.min(1, round(covered / length));
+    return total;
+  }
+  function progress() { return Math.min(1, round(covered(segments) / length)); }
+  // 已观看 while playing: the server's figure only came with an answer (after a pause), so a teacher
+  // watching without pausing saw 0 s for the whole video. Between answers the page shows the larger
+  // of the server's figure and what this visit has played: never more than was really watched.
+  var serverWatched = watchedEl ? (parseFloat(watchedEl.textContent) || 0) : 0;
+  function showWatched() {
+    if (!watchedEl) { return; }
+    var parts = segments.slice();
+    if (openStart !== null && video.currentTime > openStart) { parts.push([openStart, Math.min(video.currentTime, length)]); }
+    watchedEl.textContent = (Math.round(Math.max(serverWatched, covered(parts)) * 10) / 10).toString();
   }
   function push(verb, extra) {
     var event = { key: uid(), verb: verb, session_id: sessionId, time: round(Math.min(video.currentTime, length)) };
@@ -94,7 +105,7 @@
         batch.forEach(function (e) { sent[e.key] = true; });
         memoryQueue = load().filter(function (e) { return !sent[e.key]; });
         save(memoryQueue);
-        if (watchedEl && body.watched_seconds) { watchedEl.textContent = (Math.round(parseFloat(body.watched_seconds) * 10) / 10).toString(); }
+        if (body.watched_seconds) { serverWatched = parseFloat(body.watched_seconds); showWatched(); }
         if (net) { net.textContent = ""; }
         sending = false;
         if (memoryQueue.length) { flush(); }
@@ -127,7 +138,10 @@
   video.addEventListener("playing", function () { if (openStart === null && !video.paused) { openStart = video.currentTime; } });
   video.addEventListener("ratechange", function () { if (!video.paused) { closeSegment(); openStart = video.currentTime; } });
   var seekFrom = 0;
-  video.addEventListener("timeupdate", function () { if (!video.seeking) { seekFrom = video.currentTime; } });
+  video.addEventListener("timeupdate", function () {
+    if (!video.seeking) { seekFrom = video.currentTime; }
+    if (!video.paused) { showWatched(); }
+  });
   // A seek is a jump: the stretch played so far ends where the seek started. Where it started is
   // kept at "seeking": a timeupdate at the destination comes before "seeked" (seeking is already
   // false then), and the statement said 80 → 80 for a jump from 29.9.

@@ -259,3 +259,30 @@ def test_a_shared_device_keeps_each_teachers_viewing_apart(lti: LtiHarness, medi
         wang_user = db.session.scalars(select(User).where(User.name == "王丽华")).one()
         assert [r.actor_key for r in rows] == [lti_actor_key(wang_user.issuer, wang_user.sub)]
         assert Decimal(rows[0].watched_seconds) > 0
+
+
+def test_watched_time_moves_while_playing(lti: LtiHarness, media_server: str) -> None:
+    """已观看 grows during play, before any pause sends the played stretch (it stayed at 0 s until the
+    server answered a pause), and never shows more than was played."""
+    from playwright.sync_api import sync_playwright
+
+    base = setup_video(lti, media_server)
+    with lti.tool_app.app_context():
+        activity_id = db.session.scalars(select(Activity.id)).one()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_context(viewport={"width": 375, "height": 740}).new_page()
+        page.goto(lti.platform_url + "/launch?user=wanglihua&message=resource")
+        page.wait_for_url("**/w/*/")
+        page.goto(f"{base}/a/{activity_id}")
+        page.wait_for_function("() => document.getElementById('player').readyState >= 1")
+        assert float(page.text_content("#watched") or 1) == 0
+        page.evaluate("() => { const v = document.getElementById('player'); v.muted = true; "
+                      "v.playbackRate = 4; return v.play(); }")
+        # Still playing (the 30-second sample ends after 7.5 s at 4×, and its end sends a pause).
+        page.wait_for_function("() => { const v = document.getElementById('player'); return !v.ended && !v.paused "
+                               "&& parseFloat(document.getElementById('watched').textContent) > 2; }", timeout=6000)
+        shown = float(page.text_content("#watched") or 0)
+        played = page.evaluate("() => document.getElementById('player').currentTime")
+        assert 2 < shown <= played + 0.5
+        browser.close()
