@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from ..china import CHINA, china_today
 from ..grades.facts import ZERO, MemberFacts, WorkshopFacts
+from ..i18n import PUNCT, t
 from ..models import Activity, Phase, Workshop
 
 # Below this share of the hours expected by today, a learner is behind (a week's slack in a
@@ -69,6 +70,11 @@ class Standing:
     @property
     def hours_shown(self) -> Decimal:
         return self.hours.quantize(CENTI)
+
+    @property
+    def why(self) -> str:
+        """The reasons in the page's language, as the report and the grading queue both list them."""
+        return PUNCT.semicolon.join(t(r.zh, r.en) for r in self.reasons)
 
     @property
     def posts(self) -> int:
